@@ -1,0 +1,26 @@
+// Package nn holds the Gorgonia operations a transformer encoder needs, written
+// as custom float32 ops with hand-written backward passes.
+//
+// Gorgonia v0.9.18's stock ops clone their inputs, broadcast by copying, have
+// no Erf, and get some gradients wrong (InverseSqrt, Dropout). Every function
+// here instead adds one custom op to the graph whose forward pass reuses a
+// single output buffer per op instance (shapes are fixed per graph) and whose
+// backward pass is itself a custom op, so gorgonia.Grad plus a TapeMachine
+// work as usual.
+//
+// Conventions:
+//   - all tensors are float32; integer inputs (token ids, labels) are Float32
+//     nodes holding integral values;
+//   - matrices are row-major, weights use PyTorch's [out, in] layout;
+//   - GEMMs go through gonum's blas32, so building with -tags openblas switches
+//     both these ops and Gorgonia's own to OpenBLAS (see BLAS and SetThreads);
+//   - randomness (dropout) comes from an explicit *RNG: masks are drawn when a
+//     forward op runs, in tape order, so a run is reproducible from its seed,
+//     and the backward op reuses the same mask.
+//
+// Values returned by a machine run are the op's own buffers: they are
+// overwritten by the next run of the same graph, so copy what must be kept.
+//
+// Gorgonia's TapeMachine adds each run's gradients onto the previous ones; call
+// ZeroGrads on the parameters after each optimizer step.
+package nn

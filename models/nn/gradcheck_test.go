@@ -1,0 +1,225 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// input describes one input of a gradient check: its shape, its values and
+// whether the op is differentiable with respect to it.
+type input struct {
+	shape []int
+	data  []float32
+	diff  bool
+}
+
+// randInput returns a differentiable input of uniform values in [-1, 1),
+// pushed away from zero by at least gap (ReLU's kink).
+func randInput(r *rand.Rand, gap float32, shape ...int) input {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	d := make([]float32, n)
+	for i := range d {
+		v := float32(r.Float64()*2 - 1)
+		if v >= 0 && v < gap {
+			v += gap
+		} else if v < 0 && v > -gap {
+			v -= gap
+		}
+		d[i] = v
+	}
+	return input{shape: shape, data: d, diff: true}
+}
+
+// fixedInput returns a non-differentiable input (ids, masks, labels).
+func fixedInput(data []float32, shape ...int) input {
+	return input{shape: shape, data: data}
+}
+
+type gradCase struct {
+	name   string
+	inputs []input
+	build  func(in []*G.Node) (*G.Node, error)
+	eps    float64 // finite-difference step; 1e-2 when zero
+	tol    float64 // bound on the relative error; 1e-2 when zero
+}
+
+// graph builds the case's graph with a loss = Σ out·w for random w (or the
+// output itself when it is a scalar) and returns the machine and nodes.
+type checkGraph struct {
+	g      *G.ExprGraph
+	ins    []*G.Node
+	out    *G.Node
+	w      []float64
+	m      G.VM
+	inVals []*tensor.Dense
+}
+
+func buildCheck(t *testing.T, tc gradCase, r *rand.Rand) *checkGraph {
+	t.Helper()
+	c := &checkGraph{g: G.NewGraph()}
+	var wrt G.Nodes
+	for i, in := range tc.inputs {
+		d := append([]float32(nil), in.data...)
+		v := tensor.New(tensor.WithShape(in.shape...), tensor.WithBacking(d))
+		n := G.NewTensor(c.g, tensor.Float32, len(in.shape), G.WithShape(in.shape...), G.WithValue(v), G.WithName(string(rune('a'+i))))
+		c.ins = append(c.ins, n)
+		c.inVals = append(c.inVals, v)
+		if in.diff {
+			wrt = append(wrt, n)
+		}
+	}
+	out, err := tc.build(c.ins)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	c.out = out
+	loss := out
+	if !out.IsScalar() {
+		ws := make([]float32, out.Shape().TotalSize())
+		c.w = make([]float64, len(ws))
+		for i := range ws {
+			ws[i] = float32(r.Float64()*2 - 1)
+			c.w[i] = float64(ws[i])
+		}
+		wn := G.NewTensor(c.g, tensor.Float32, len(out.Shape()), G.WithShape(out.Shape().Clone()...),
+			G.WithValue(tensor.New(tensor.WithShape(out.Shape().Clone()...), tensor.WithBacking(ws))), G.WithName("w"))
+		if loss, err = G.Sum(G.Must(G.HadamardProd(out, wn))); err != nil {
+			t.Fatalf("loss: %v", err)
+		}
+	}
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		t.Fatalf("grad: %v", err)
+	}
+	c.m = G.NewTapeMachine(c.g, G.BindDualValues(wrt...))
+	return c
+}
+
+// loss runs the graph and returns Σ out·w accumulated in float64.
+func (c *checkGraph) loss(t *testing.T) float64 {
+	t.Helper()
+	c.m.Reset()
+	if err := c.m.RunAll(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	d, err := f32Data(c.out.Value())
+	if err != nil {
+		t.Fatalf("output: %v", err)
+	}
+	if c.w == nil {
+		return float64(d[0])
+	}
+	s := 0.0
+	for i, v := range d {
+		s += float64(v) * c.w[i]
+	}
+	return s
+}
+
+func runGradCases(t *testing.T, cases []gradCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(7, 11))
+			c := buildCheck(t, tc, r)
+			defer c.m.Close()
+			c.loss(t)
+			// Snapshot every gradient now: the TapeMachine keeps adding onto
+			// them during the finite-difference runs below.
+			grads := make([][]float32, len(tc.inputs))
+			for i, in := range tc.inputs {
+				if !in.diff {
+					continue
+				}
+				gv, err := c.ins[i].Grad()
+				if err != nil {
+					t.Fatalf("input %d: no gradient: %v", i, err)
+				}
+				d, err := f32Data(gv)
+				if err != nil {
+					t.Fatalf("input %d: %v", i, err)
+				}
+				grads[i] = append([]float32(nil), d...)
+			}
+			eps, tol := tc.eps, tc.tol
+			if eps == 0 {
+				eps = 1e-2
+			}
+			if tol == 0 {
+				tol = 1e-2
+			}
+			for i, in := range tc.inputs {
+				if !in.diff {
+					continue
+				}
+				analytic := grads[i]
+				data := c.inVals[i].Data().([]float32)
+				numeric := make([]float64, len(data))
+				scale := 0.0
+				for j := range data {
+					orig := data[j]
+					data[j] = orig + float32(eps)
+					lp := c.loss(t)
+					data[j] = orig - float32(eps)
+					lm := c.loss(t)
+					data[j] = orig
+					numeric[j] = (lp - lm) / (2 * eps)
+					scale = max(scale, math.Abs(numeric[j]))
+				}
+				if scale == 0 {
+					t.Fatalf("input %d: numeric gradient is all zero: the check would be vacuous", i)
+				}
+				worst, at := 0.0, 0
+				for j := range data {
+					e := math.Abs(float64(analytic[j])-numeric[j]) / max(math.Abs(numeric[j]), 0.05*scale)
+					if e > worst {
+						worst, at = e, j
+					}
+				}
+				t.Logf("input %d: worst relative error %.2e at element %d (analytic %g, numeric %g)", i, worst, at, analytic[at], numeric[at])
+				if worst > tol {
+					t.Errorf("input %d: gradient error %.2e at element %d exceeds %.0e (analytic %g, numeric %g)", i, worst, at, tol, analytic[at], numeric[at])
+				}
+			}
+		})
+	}
+}
+
+func TestGradLinearAndElementwise(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	cases := []gradCase{
+		{name: "linear bias", inputs: []input{randInput(r, 0, 5, 4), randInput(r, 0, 3, 4), randInput(r, 0, 3)},
+			build: func(in []*G.Node) (*G.Node, error) { return Linear(in[0], in[1], in[2]) }},
+		{name: "linear no bias", inputs: []input{randInput(r, 0, 2, 6), randInput(r, 0, 7, 6)},
+			build: func(in []*G.Node) (*G.Node, error) { return Linear(in[0], in[1], nil) }},
+		{name: "add", inputs: []input{randInput(r, 0, 3, 5), randInput(r, 0, 3, 5)},
+			build: func(in []*G.Node) (*G.Node, error) { return Add(in[0], in[1]) }},
+		{name: "gelu", inputs: []input{scaled(randInput(r, 0, 4, 6), 3)},
+			build: func(in []*G.Node) (*G.Node, error) { return GELU(in[0]) }},
+		{name: "relu", inputs: []input{randInput(r, 0.05, 4, 6)},
+			build: func(in []*G.Node) (*G.Node, error) { return ReLU(in[0]) }},
+		{name: "tanh", inputs: []input{scaled(randInput(r, 0, 4, 6), 2)},
+			build: func(in []*G.Node) (*G.Node, error) { return Tanh(in[0]) }},
+		{name: "gelu of linear", inputs: []input{randInput(r, 0, 3, 4), randInput(r, 0, 5, 4), randInput(r, 0, 5)},
+			build: func(in []*G.Node) (*G.Node, error) {
+				h, err := Linear(in[0], in[1], in[2])
+				if err != nil {
+					return nil, err
+				}
+				return GELU(h)
+			}},
+	}
+	runGradCases(t, cases)
+}
+
+func scaled(in input, s float32) input {
+	for i := range in.data {
+		in.data[i] *= s
+	}
+	return in
+}
