@@ -223,3 +223,38 @@ func scaled(in input, s float32) input {
 	}
 	return in
 }
+
+func TestGradNormsLossesAndGathers(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	labels := fixedInput([]float32{2, IgnoreIndex, 0, 3, 1}, 5)
+	targets := fixedInput([]float32{1, 0, 0, 1, 1, 0, 0.5, 0.25}, 4, 2)
+	cases := []gradCase{
+		{name: "layer norm", inputs: []input{scaled(randInput(r, 0, 4, 6), 2), randInput(r, 0, 6), randInput(r, 0, 6)},
+			build: func(in []*G.Node) (*G.Node, error) { return LayerNorm(in[0], in[1], in[2], 1e-5) }},
+		{name: "add layer norm", inputs: []input{randInput(r, 0, 3, 8), randInput(r, 0, 3, 8), randInput(r, 0, 8), randInput(r, 0, 8)},
+			build: func(in []*G.Node) (*G.Node, error) { return AddLayerNorm(in[0], in[1], in[2], in[3], 1e-12) }},
+		{name: "embedding", inputs: []input{randInput(r, 0, 5, 3), fixedInput([]float32{4, 0, 4, 2, 4, 1, 0}, 7)},
+			build: func(in []*G.Node) (*G.Node, error) { return Embedding(in[0], in[1]) }},
+		{name: "select first token", inputs: []input{randInput(r, 0, 6, 4)},
+			build: func(in []*G.Node) (*G.Node, error) { return SelectFirstToken(in[0], 2, 3) }},
+		{name: "cross entropy with ignore_index", inputs: []input{scaled(randInput(r, 0, 5, 4), 3), labels},
+			build: func(in []*G.Node) (*G.Node, error) { return CrossEntropy(in[0], in[1]) }},
+		{name: "bce with logits", inputs: []input{scaled(randInput(r, 0, 4, 2), 4), targets},
+			build: func(in []*G.Node) (*G.Node, error) { return BCEWithLogits(in[0], in[1]) }},
+		{name: "mse", inputs: []input{randInput(r, 0, 3, 4), randInput(r, 0, 3, 4)},
+			build: func(in []*G.Node) (*G.Node, error) { return MSE(in[0], in[1]) }},
+		{name: "cross entropy of linear of layer norm", inputs: []input{randInput(r, 0, 5, 6), randInput(r, 0, 6), randInput(r, 0, 6), randInput(r, 0, 4, 6), randInput(r, 0, 4), labels},
+			build: func(in []*G.Node) (*G.Node, error) {
+				h, err := LayerNorm(in[0], in[1], in[2], 1e-5)
+				if err != nil {
+					return nil, err
+				}
+				lg, err := Linear(h, in[3], in[4])
+				if err != nil {
+					return nil, err
+				}
+				return CrossEntropy(lg, in[5])
+			}},
+	}
+	runGradCases(t, cases)
+}

@@ -1,0 +1,84 @@
+package nn
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// Dropout applies inverted dropout: each element is kept with probability
+// 1-p and scaled by 1/(1-p), otherwise zeroed, as torch.nn.Dropout does in
+// training mode. The mask is drawn from rng each time the op runs, and the
+// gradient reuses it. With p == 0 or a nil rng, Dropout returns x itself.
+func Dropout(x *G.Node, p float64, rng *RNG) (*G.Node, error) {
+	if x == nil {
+		return nil, fmt.Errorf("nn: dropout: nil input")
+	}
+	if !(p >= 0 && p < 1) {
+		return nil, fmt.Errorf("nn: dropout: probability %g outside [0, 1)", p)
+	}
+	if p == 0 || rng == nil {
+		return x, nil
+	}
+	s := x.Shape().Clone()
+	op := &dropoutOp{base: newBase("Dropout", s, len(s)), p: p, rng: rng}
+	return apply(op, "dropout", x)
+}
+
+// dropoutOp keeps its mask (0 or 1/(1-p) per element) for the backward op.
+type dropoutOp struct {
+	base
+	p    float64
+	rng  *RNG
+	mask []float32
+}
+
+func (op *dropoutOp) Do(inputs ...G.Value) (G.Value, error) {
+	n := op.out.TotalSize()
+	v, err := op.check(inputs, n)
+	if err != nil {
+		return nil, err
+	}
+	if op.mask == nil {
+		op.mask = make([]float32, n)
+	}
+	op.rng.fillMask(op.mask, op.p, float32(1/(1-op.p)))
+	y, x, m := op.outData(), v[0][:n], op.mask[:n]
+	for i := range y {
+		y[i] = x[i] * m[i]
+	}
+	return op.buf, nil
+}
+
+func (op *dropoutOp) DiffWRT(n int) []bool { return []bool{true} }
+
+func (op *dropoutOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	s := op.out.Clone()
+	d, err := apply(&maskGradOp{base: newBase("DropoutGrad", s, len(s)), fwd: op}, "dropout grad", grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{d}, nil
+}
+
+// maskGradOp multiplies dy by the forward op's mask.
+type maskGradOp struct {
+	base
+	fwd *dropoutOp
+}
+
+func (op *maskGradOp) Do(inputs ...G.Value) (G.Value, error) {
+	n := op.out.TotalSize()
+	v, err := op.check(inputs, n)
+	if err != nil {
+		return nil, err
+	}
+	if op.fwd.mask == nil {
+		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
+	}
+	d, dy, m := op.outData(), v[0][:n], op.fwd.mask[:n]
+	for i := range d {
+		d[i] = dy[i] * m[i]
+	}
+	return op.buf, nil
+}
