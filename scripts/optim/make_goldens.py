@@ -238,7 +238,7 @@ def schedule_cases():
             out.append({"name": name, "options": kw, "base_lr": base_lr, "warmup": warmup, "total": total,
                         "lrs": lrs})
     warmups = []
-    for ws, ratio, total in [(0, 0.1, 30), (0, 0.06, 1000), (10, 0.5, 100), (0, 0.0, 50), (0, 0.33, 7),
+    for ws, ratio, total in [(0, 0.1, 30), (0, 0.06, 1000), (10, 0.5, 100), (0, 0.0, 50), (0, 0.33, 7), (0, 0.07, 100), (0, 0.14, 50), (0, 0.29, 100),
                              (0, 0.1, 1)]:
         warmups.append({"warmup_steps": ws, "warmup_ratio": ratio, "total": total,
                         "want": ws if ws > 0 else math.ceil(total * ratio)})
