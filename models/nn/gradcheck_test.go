@@ -46,6 +46,7 @@ type gradCase struct {
 	name   string
 	inputs []input
 	build  func(in []*G.Node) (*G.Node, error)
+	before func() // runs before every machine run (to replay an RNG)
 	eps    float64 // finite-difference step; 1e-2 when zero
 	tol    float64 // bound on the relative error; 1e-2 when zero
 }
@@ -53,6 +54,7 @@ type gradCase struct {
 // graph builds the case's graph with a loss = Σ out·w for random w (or the
 // output itself when it is a scalar) and returns the machine and nodes.
 type checkGraph struct {
+	before func()
 	g      *G.ExprGraph
 	ins    []*G.Node
 	out    *G.Node
@@ -63,7 +65,7 @@ type checkGraph struct {
 
 func buildCheck(t *testing.T, tc gradCase, r *rand.Rand) *checkGraph {
 	t.Helper()
-	c := &checkGraph{g: G.NewGraph()}
+	c := &checkGraph{g: G.NewGraph(), before: tc.before}
 	var wrt G.Nodes
 	for i, in := range tc.inputs {
 		d := append([]float32(nil), in.data...)
@@ -105,6 +107,9 @@ func buildCheck(t *testing.T, tc gradCase, r *rand.Rand) *checkGraph {
 func (c *checkGraph) loss(t *testing.T) float64 {
 	t.Helper()
 	c.m.Reset()
+	if c.before != nil {
+		c.before()
+	}
 	if err := c.m.RunAll(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -254,6 +259,48 @@ func TestGradNormsLossesAndGathers(t *testing.T) {
 					return nil, err
 				}
 				return CrossEntropy(lg, in[5])
+			}},
+	}
+	runGradCases(t, cases)
+}
+
+// replay returns a hook that restores rng to its current state, so that every
+// run draws the same dropout masks and finite differences stay meaningful.
+func replay(t *testing.T, rng *RNG) func() {
+	state, err := rng.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := rng.UnmarshalBinary(state); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestGradAttention(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	// batch 2, seq 4, 2 heads of width 3; the second sequence has two padded keys.
+	mask := fixedInput([]float32{1, 1, 1, 1, 1, 1, 0, 0}, 2, 4)
+	qkv := func() []input {
+		return []input{scaled(randInput(r, 0, 8, 6), 2), scaled(randInput(r, 0, 8, 6), 2), randInput(r, 0, 8, 6), mask}
+	}
+	rng := NewRNG(42)
+	dropRNG := NewRNG(43)
+	cases := []gradCase{
+		{name: "padding mask", inputs: qkv(),
+			build: func(in []*G.Node) (*G.Node, error) { return Attention(in[0], in[1], in[2], in[3], 2, 4, 2, 0, nil) }},
+		{name: "no padding one head", inputs: []input{randInput(r, 0, 3, 4), randInput(r, 0, 3, 4), randInput(r, 0, 3, 4), fixedInput([]float32{1, 1, 1}, 1, 3)},
+			build: func(in []*G.Node) (*G.Node, error) { return Attention(in[0], in[1], in[2], in[3], 1, 3, 1, 0, nil) }},
+		{name: "padding mask and dropout", inputs: qkv(), before: replay(t, rng),
+			build: func(in []*G.Node) (*G.Node, error) { return Attention(in[0], in[1], in[2], in[3], 2, 4, 2, 0.3, rng) }},
+		{name: "dropout of gelu", inputs: []input{randInput(r, 0, 4, 5)}, before: replay(t, dropRNG),
+			build: func(in []*G.Node) (*G.Node, error) {
+				h, err := GELU(in[0])
+				if err != nil {
+					return nil, err
+				}
+				return Dropout(h, 0.4, dropRNG)
 			}},
 	}
 	runGradCases(t, cases)
