@@ -1,0 +1,145 @@
+package distilbert
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hftrain/hftrain/models"
+	"github.com/hftrain/hftrain/models/nn"
+	G "gorgonia.org/gorgonia"
+)
+
+// Architecture is the transformers class ForSequenceClassification mirrors.
+const Architecture = "DistilBertForSequenceClassification"
+
+// ForSequenceClassification mirrors DistilBertForSequenceClassification: h[:, 0] ->
+// pre_classifier -> ReLU -> dropout(seq_classif_dropout) -> classifier.
+type ForSequenceClassification struct {
+	Config        Config
+	DistilBert    *Model
+	PreClassifier models.Linear
+	Classifier    models.Linear
+	Dropout       float64
+	params        []*models.Param
+}
+
+// NewForSequenceClassification builds the model from c, reading tensors through store.
+func NewForSequenceClassification(store *models.Store, c Config) (*ForSequenceClassification, error) {
+	root := store.Root()
+	m, err := NewModel(root.Push("distilbert"), &c)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	head := root.Head()
+	pre, err := head.Linear("pre_classifier", c.Dim, c.Dim, c.InitializerRange)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	cls, err := head.Linear("classifier", c.Dim, c.NumLabels(), c.InitializerRange)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	return &ForSequenceClassification{Config: c, DistilBert: m, PreClassifier: pre, Classifier: cls,
+		Dropout: c.SeqClassifDropout, params: store.Params()}, nil
+}
+
+// Load reads a pretrained folder as DistilBertForSequenceClassification.from_pretrained does.
+func Load(ctx context.Context, dir string, o models.Options) (*models.Classifier, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	data, err := models.ReadConfigFile(dir)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	cfg := DefaultConfig()
+	changed, err := models.PrepareConfig(data, &cfg, o)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %s: %w", dir, err)
+	}
+	tensors, err := models.ReadWeights(dir)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %s: %w", dir, err)
+	}
+	store := models.NewStore(tensors, "distilbert.", o.Seed, changed)
+	m, err := NewForSequenceClassification(store, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	store.Warn(o, Architecture)
+	return models.NewClassifier(m, o.Seed), nil
+}
+
+// New makes a randomly initialised model from config.json data (nil: DefaultConfig).
+func New(data []byte, o models.Options) (*models.Classifier, error) {
+	cfg := DefaultConfig()
+	if _, err := models.PrepareConfig(data, &cfg, o); err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	m, err := NewForSequenceClassification(models.NewStore(nil, "distilbert.", o.Seed, false), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return models.NewClassifier(m, o.Seed), nil
+}
+
+// Info implements models.Arch.
+func (m *ForSequenceClassification) Info() models.Info {
+	labels, _ := m.Config.Labels() // validated when the config was prepared
+	return models.Info{
+		ModelType:    "distilbert",
+		Architecture: Architecture,
+		NumLabels:    m.Config.NumLabels(),
+		ProblemType:  m.Config.Problem(),
+		ID2Label:     labels,
+		MaxPositions: m.Config.MaxPositionEmbeddings,
+		PadTokenID:   m.Config.PadTokenID,
+		VocabSize:    m.Config.VocabSize,
+	}
+}
+
+// Params implements models.Arch.
+func (m *ForSequenceClassification) Params() []*models.Param { return m.params }
+
+// TypeVocabSize implements models.Arch: DistilBERT takes no token types.
+func (m *ForSequenceClassification) TypeVocabSize() int { return 0 }
+
+// Embeddings implements models.Arch.
+func (m *ForSequenceClassification) Embeddings() []models.Embedding {
+	e := m.DistilBert.Embeddings
+	return []models.Embedding{e.WordEmbeddings, e.PositionEmbeddings}
+}
+
+// PositionIDs implements models.Arch: 0..S-1 in every row.
+func (m *ForSequenceClassification) PositionIDs(b *models.Batch, dst []float32) {
+	models.AbsolutePositions(b, dst)
+}
+
+// Logits implements models.Arch.
+func (m *ForSequenceClassification) Logits(gb *models.GraphBuilder) (*G.Node, error) {
+	h, err := m.DistilBert.Forward(gb)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	x, err := nn.SelectFirstToken(h, gb.Batch, gb.Seq) // [B, dim]
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	if x, err = gb.Linear(m.PreClassifier, x); err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	if x, err = nn.ReLU(x); err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	if x, err = gb.Dropout(x, m.Dropout); err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	return gb.Linear(m.Classifier, x) // [B, num_labels]
+}
+
+// ConfigJSON implements models.Arch.
+func (m *ForSequenceClassification) ConfigJSON(problemType string) ([]byte, error) {
+	c := m.Config
+	c.SetProblem(problemType)
+	return models.MarshalForSave(&c, Architecture)
+}

@@ -1,0 +1,94 @@
+package distilbert
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hftrain/hftrain/models"
+)
+
+// Config mirrors transformers' DistilBertConfig, decoded straight from config.json.
+//
+// Source: https://github.com/huggingface/transformers/blob/e04dc16368f2d155dab81a0914c2277c5bf02a26/src/transformers/models/distilbert/configuration_distilbert.py
+type Config struct {
+	models.PretrainedConfig
+	VocabSize             int     `json:"vocab_size"`
+	MaxPositionEmbeddings int     `json:"max_position_embeddings"`
+	SinusoidalPosEmbds    bool    `json:"sinusoidal_pos_embds"`
+	NLayers               int     `json:"n_layers"`
+	NHeads                int     `json:"n_heads"`
+	Dim                   int     `json:"dim"`
+	HiddenDim             int     `json:"hidden_dim"`
+	Dropout               float64 `json:"dropout"`
+	AttentionDropout      float64 `json:"attention_dropout"`
+	Activation            string  `json:"activation"`
+	InitializerRange      float64 `json:"initializer_range"`
+	QADropout             float64 `json:"qa_dropout"`
+	SeqClassifDropout     float64 `json:"seq_classif_dropout"`
+	PadTokenID            int     `json:"pad_token_id"`
+}
+
+// LayerNormEps is DistilBERT's LayerNorm epsilon, hard-coded in modeling_distilbert.py.
+const LayerNormEps = 1e-12
+
+// DefaultConfig returns DistilBertConfig's defaults (distilbert-base-uncased, two labels).
+func DefaultConfig() Config {
+	c := Config{
+		VocabSize:             30522,
+		MaxPositionEmbeddings: 512,
+		NLayers:               6,
+		NHeads:                12,
+		Dim:                   768,
+		HiddenDim:             3072,
+		Dropout:               0.1,
+		AttentionDropout:      0.1,
+		Activation:            "gelu",
+		InitializerRange:      0.02,
+		QADropout:             0.1,
+		SeqClassifDropout:     0.2,
+		PadTokenID:            0,
+	}
+	c.ModelType = "distilbert"
+	c.SetLabels(models.DefaultLabels(2))
+	return c
+}
+
+// Validate checks that the config describes a model this package can build.
+func (c *Config) Validate() error {
+	var errs []error
+	pos := func(name string, v int) {
+		if v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, v))
+		}
+	}
+	prob := func(name string, v float64) {
+		if v < 0 || v >= 1 {
+			errs = append(errs, fmt.Errorf("%s must be in [0,1), got %g", name, v))
+		}
+	}
+	pos("vocab_size", c.VocabSize)
+	pos("max_position_embeddings", c.MaxPositionEmbeddings)
+	pos("n_layers", c.NLayers)
+	pos("n_heads", c.NHeads)
+	pos("dim", c.Dim)
+	pos("hidden_dim", c.HiddenDim)
+	prob("dropout", c.Dropout)
+	prob("attention_dropout", c.AttentionDropout)
+	prob("seq_classif_dropout", c.SeqClassifDropout)
+	if c.NHeads > 0 && c.Dim%c.NHeads != 0 {
+		errs = append(errs, fmt.Errorf("dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads))
+	}
+	if c.Activation != "gelu" && c.Activation != "relu" {
+		errs = append(errs, fmt.Errorf("activation %q is not supported (gelu, relu are)", c.Activation))
+	}
+	if c.SinusoidalPosEmbds {
+		errs = append(errs, errors.New("sinusoidal_pos_embds=true is not supported"))
+	}
+	if c.InitializerRange < 0 {
+		errs = append(errs, fmt.Errorf("initializer_range must not be negative, got %g", c.InitializerRange))
+	}
+	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
+		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize))
+	}
+	return errors.Join(errs...)
+}

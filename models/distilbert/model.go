@@ -1,0 +1,185 @@
+package distilbert
+
+import (
+	"fmt"
+
+	"github.com/hftrain/hftrain/models"
+	"github.com/hftrain/hftrain/models/nn"
+	G "gorgonia.org/gorgonia"
+)
+
+// The blocks below transcribe transformers' modeling_distilbert.py, pinned at
+// https://github.com/huggingface/transformers/blob/e368c1a8819d54720956961ea7cd47d99239bd39/src/transformers/models/distilbert/modeling_distilbert.py
+// Struct fields carry the PyTorch attribute names, so the struct tree equals the key tree.
+
+// Embeddings mirrors DistilBERT's Embeddings: word + learned position embeddings (no token
+// types), LayerNorm(eps 1e-12), dropout.
+type Embeddings struct {
+	WordEmbeddings     models.Embedding
+	PositionEmbeddings models.Embedding
+	LayerNorm          models.LayerNorm
+	Dropout            float64
+}
+
+// MultiHeadSelfAttention mirrors MultiHeadSelfAttention: q_lin, k_lin, v_lin, attention with
+// dropout on the probabilities, out_lin.
+type MultiHeadSelfAttention struct {
+	QLin, KLin, VLin, OutLin models.Linear
+	Heads                    int
+	Dropout                  float64
+}
+
+// FFN mirrors FFN: lin1, activation, lin2, dropout.
+type FFN struct {
+	Lin1, Lin2 models.Linear
+	Activation string
+	Dropout    float64
+}
+
+// TransformerBlock mirrors TransformerBlock (post-LN).
+type TransformerBlock struct {
+	Attention       MultiHeadSelfAttention
+	SaLayerNorm     models.LayerNorm
+	FFN             FFN
+	OutputLayerNorm models.LayerNorm
+}
+
+// Model mirrors DistilBertModel: embeddings and transformer.layer.{i}.
+type Model struct {
+	Embeddings *Embeddings
+	Layers     []*TransformerBlock
+}
+
+// NewModel builds the backbone under vb ("distilbert.").
+func NewModel(vb *models.Builder, c *Config) (*Model, error) {
+	var e Embeddings
+	var err error
+	ev := vb.Push("embeddings")
+	if e.WordEmbeddings, err = ev.Embedding("word_embeddings", c.VocabSize, c.Dim, c.PadTokenID, c.InitializerRange); err != nil {
+		return nil, err
+	}
+	if e.PositionEmbeddings, err = ev.Embedding("position_embeddings", c.MaxPositionEmbeddings, c.Dim, -1, c.InitializerRange); err != nil {
+		return nil, err
+	}
+	if e.LayerNorm, err = ev.LayerNorm("LayerNorm", c.Dim, LayerNormEps); err != nil {
+		return nil, err
+	}
+	e.Dropout = c.Dropout
+	m := &Model{Embeddings: &e}
+	lv := vb.Push("transformer").Push("layer")
+	for i := range c.NLayers {
+		l, err := newBlock(lv.Index(i), c)
+		if err != nil {
+			return nil, err
+		}
+		m.Layers = append(m.Layers, l)
+	}
+	return m, nil
+}
+
+func newBlock(vb *models.Builder, c *Config) (*TransformerBlock, error) {
+	var l TransformerBlock
+	var err error
+	d, h, std := c.Dim, c.HiddenDim, c.InitializerRange
+	av := vb.Push("attention")
+	for _, lin := range []struct {
+		name string
+		dst  *models.Linear
+	}{{"q_lin", &l.Attention.QLin}, {"k_lin", &l.Attention.KLin}, {"v_lin", &l.Attention.VLin}, {"out_lin", &l.Attention.OutLin}} {
+		if *lin.dst, err = av.Linear(lin.name, d, d, std); err != nil {
+			return nil, err
+		}
+	}
+	l.Attention.Heads = c.NHeads
+	l.Attention.Dropout = c.AttentionDropout
+	if l.SaLayerNorm, err = vb.LayerNorm("sa_layer_norm", d, LayerNormEps); err != nil {
+		return nil, err
+	}
+	fv := vb.Push("ffn")
+	if l.FFN.Lin1, err = fv.Linear("lin1", d, h, std); err != nil {
+		return nil, err
+	}
+	if l.FFN.Lin2, err = fv.Linear("lin2", h, d, std); err != nil {
+		return nil, err
+	}
+	l.FFN.Activation = c.Activation
+	l.FFN.Dropout = c.Dropout
+	if l.OutputLayerNorm, err = vb.LayerNorm("output_layer_norm", d, LayerNormEps); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// Forward returns the last hidden state [B*S, dim].
+func (m *Model) Forward(gb *models.GraphBuilder) (*G.Node, error) {
+	e := m.Embeddings
+	words, err := gb.Embedding(e.WordEmbeddings, gb.InputIDs)
+	if err != nil {
+		return nil, err
+	}
+	pos, err := gb.Embedding(e.PositionEmbeddings, gb.PositionIDs)
+	if err != nil {
+		return nil, err
+	}
+	x, err := nn.Add(words, pos)
+	if err != nil {
+		return nil, fmt.Errorf("embeddings: %w", err)
+	}
+	if x, err = gb.LayerNorm(e.LayerNorm, x); err != nil {
+		return nil, err
+	}
+	if x, err = gb.Dropout(x, e.Dropout); err != nil {
+		return nil, err
+	}
+	for i, l := range m.Layers {
+		if x, err = l.Forward(gb, x); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+	}
+	return x, nil
+}
+
+// Forward runs the block on x [B*S, dim].
+func (l *TransformerBlock) Forward(gb *models.GraphBuilder, x *G.Node) (*G.Node, error) {
+	a := &l.Attention
+	q, err := gb.Linear(a.QLin, x)
+	if err != nil {
+		return nil, err
+	}
+	k, err := gb.Linear(a.KLin, x)
+	if err != nil {
+		return nil, err
+	}
+	v, err := gb.Linear(a.VLin, x)
+	if err != nil {
+		return nil, err
+	}
+	// DistilBERT fills masked scores with finfo.min instead of adding it: the same
+	// probabilities once any key in the row is real.
+	ctx, err := nn.Attention(q, k, v, gb.Mask, gb.Batch, gb.Seq, a.Heads, gb.AttentionDropout(a.Dropout), gb.RNG())
+	if err != nil {
+		return nil, fmt.Errorf("attention: %w", err)
+	}
+	sa, err := gb.Linear(a.OutLin, ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sa, err = gb.AddLayerNorm(l.SaLayerNorm, sa, x); err != nil {
+		return nil, err
+	}
+	h, err := gb.Linear(l.FFN.Lin1, sa) // [B*S, hidden_dim]
+	if err != nil {
+		return nil, err
+	}
+	if h, err = gb.Activation(l.FFN.Activation, h); err != nil {
+		return nil, err
+	}
+	y, err := gb.Linear(l.FFN.Lin2, h)
+	if err != nil {
+		return nil, err
+	}
+	if y, err = gb.Dropout(y, l.FFN.Dropout); err != nil {
+		return nil, err
+	}
+	return gb.AddLayerNorm(l.OutputLayerNorm, y, sa)
+}

@@ -1,0 +1,8 @@
+// Package roberta is RobertaForSequenceClassification as a Gorgonia graph: RobertaConfig
+// decoded from config.json, BERT's encoder blocks (package bert) with padding-offset position
+// ids, and RobertaClassificationHead, loaded and saved under transformers' exact state_dict
+// names (roberta.encoder.layer.0..., classifier.out_proj.weight).
+//
+// It transcribes transformers' modeling_roberta.py at commit
+// 87b236ba2be8b3e48a7d0c8ca6513302736d2886.
+package roberta
