@@ -46,7 +46,7 @@ type gradCase struct {
 	name   string
 	inputs []input
 	build  func(in []*G.Node) (*G.Node, error)
-	before func() // runs before every machine run (to replay an RNG)
+	before func()  // runs before every machine run (to replay an RNG)
 	eps    float64 // finite-difference step; 1e-2 when zero
 	tol    float64 // bound on the relative error; 1e-2 when zero
 }
