@@ -44,7 +44,10 @@ const rows = {
 
 // --- hyparquet-writer -------------------------------------------------------
 
-function hyparquetFile(name, codec) {
+// hyparquetFile writes the rows with hyparquet-writer (data page v2). With
+// encodings set, it uses DELTA_BINARY_PACKED, RLE_DICTIONARY,
+// BYTE_STREAM_SPLIT and DELTA_LENGTH_BYTE_ARRAY; otherwise its defaults.
+function hyparquetFile(name, codec, encodings = {}) {
   const columnData = [
     { name: 'id', data: Int32Array.from(rows.id) },
     { name: 'text', data: rows.text },
@@ -56,7 +59,7 @@ function hyparquetFile(name, codec) {
     { name: 'tags', data: rows.tags },
     { name: 'input_ids', data: rows.input_ids },
     { name: 'probs', data: rows.probs },
-  ]
+  ].map((c) => (encodings[c.name] ? { ...c, encoding: encodings[c.name] } : c))
   const list = (n, leaf) => [
     { name: n, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
     { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
@@ -127,7 +130,9 @@ const expectedJSON = JSON.stringify({ num_rows: N, columns: rows }, null, 1)
 fs.writeFileSync(path.join(outDir, 'expected.json'), expectedJSON + '\n')
 
 const written = []
-written.push(['hyparquet_snappy.parquet', hyparquetFile('hyparquet_snappy.parquet', 'SNAPPY')])
+written.push(['hyparquet_snappy.parquet', hyparquetFile('hyparquet_snappy.parquet', 'SNAPPY', {
+  id: 'DELTA_BINARY_PACKED', label_name: 'RLE_DICTIONARY', score: 'BYTE_STREAM_SPLIT', text: 'DELTA_LENGTH_BYTE_ARRAY',
+})])
 written.push(['hyparquet_plain.parquet', hyparquetFile('hyparquet_plain.parquet', 'UNCOMPRESSED')])
 
 const at = arrowTable()

@@ -1,0 +1,19 @@
+// Package data turns dataset files into padded, length-bucketed batches for
+// fine-tuning Hugging Face sequence-classification models.
+//
+// The pipeline has three stages:
+//
+//  1. ReadFile loads a Parquet, Arrow IPC (file or stream, as in Hugging Face
+//     datasets' cache), JSON Lines, JSON array, CSV or TSV file into a
+//     columnar Table with typed per-row access (Column).
+//  2. BuildClassification tokenizes the text column(s) with an Encoder (or
+//     takes ready input_ids), maps labels to ids the way transformers'
+//     run_classification.py does, and infers the problem type (single-label,
+//     multi-label, regression).
+//  3. A Batcher cuts each epoch into batches whose order is a pure function of
+//     (seed, epoch), groups rows of similar length, and pads every batch to a
+//     bucket length so that a fixed-shape graph can be reused per bucket.
+//
+// Row numbers in errors are 0-based row indices; JSON Lines parse errors give
+// 1-based line numbers.
+package data
