@@ -45,6 +45,8 @@ type Config interface {
 func PrepareConfig(data []byte, cfg Config, o Options) (labelsChanged bool, err error) {
 	base := cfg.Base()
 	if data != nil {
+		// json.Unmarshal merges into existing maps: the default labels must not survive.
+		base.ID2Label, base.Label2ID = nil, nil
 		extra, err := DecodeConfig(data, cfg)
 		if err != nil {
 			return false, err
