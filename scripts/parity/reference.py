@@ -16,6 +16,8 @@ Subcommands:
                                      verify an hftrain output folder against this reference
   predict --model DIR --inputs IN.jsonl --out PRED.jsonl
                                      write reference logits in the `hftrain predict` JSONL shape
+  init --arch A [--config JSON] --out DIR
+                                     a random model folder of any size (e.g. to feed `hftrain predict`)
   selftest                           codec round trips, f16/bf16 rounding, model invariants
 """
 
@@ -198,6 +200,27 @@ def cmd_check(args):
     return 1 if failed else 0
 
 
+def cmd_init(args):
+    """A randomly initialised model folder of any size (for end-to-end checks of hftrain)."""
+    from cases import config_json, parity_init, save_weights
+
+    model_type = hfmodels.ARCHITECTURES[args.arch][0]
+    overrides = json.loads(args.config) if args.config else {}
+    labels = [f"LABEL_{i}" for i in range(args.num_labels)]
+    spec = {"arch": args.arch, "config": dict(overrides, model_type=model_type), "labels": labels,
+            "problem_type": args.problem_type, "dtype": args.dtype}
+    cfg_json = config_json(spec, with_head=args.arch != "BertModel")
+    model = hfmodels.build(args.arch, hfmodels.Config(cfg_json))
+    parity_init(model, torch.Generator().manual_seed(args.seed))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump(cfg_json, f, indent=2, sort_keys=True)
+        f.write("\n")
+    save_weights(model.state_dict(), args.out, args.dtype, args.shards)
+    print(f"wrote {args.arch} ({sum(p.numel() for p in model.parameters())} parameters) to {args.out}")
+    return 0
+
+
 def cmd_generate(args):
     generate_all(args.out, only=args.case)
     return 0
@@ -225,8 +248,18 @@ def main(argv=None):
     pr.add_argument("--inputs", required=True)
     pr.add_argument("--out", required=True)
     sub.add_parser("selftest", help="self checks")
+    i = sub.add_parser("init", help="write a random model folder of any size")
+    i.add_argument("--arch", required=True, choices=sorted(hfmodels.ARCHITECTURES))
+    i.add_argument("--config", help='JSON object of config.json fields, e.g. {"hidden_size": 64}')
+    i.add_argument("--num-labels", type=int, default=2)
+    i.add_argument("--problem-type", choices=hfmodels.PROBLEM_TYPES)
+    i.add_argument("--dtype", default="F32", choices=["F32", "F16", "BF16"])
+    i.add_argument("--shards", type=int, default=0)
+    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    return {"generate": cmd_generate, "check": cmd_check, "predict": cmd_predict, "selftest": cmd_selftest}[
+    return {"generate": cmd_generate, "check": cmd_check, "predict": cmd_predict, "selftest": cmd_selftest,
+            "init": cmd_init}[
         args.cmd
     ](args)
 
