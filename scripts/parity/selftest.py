@@ -6,6 +6,7 @@ import struct
 import tempfile
 
 import torch
+from torch import nn
 
 import cases
 import hfmodels
@@ -151,7 +152,56 @@ def check_models():
     assert "bert.embeddings.word_embeddings.weight" in decay and "classifier.weight" in decay
 
 
-CHECKS = [check_codec_roundtrip, check_codec_rejects, check_sharded_roundtrip, check_rounding, check_models]
+def _torch_layer(q, k, v, o, ln1, lin1, lin2, ln2, heads, act, eps):
+    """torch.nn.TransformerEncoderLayer (post-LN) carrying the given weights: an independent
+    implementation of the same encoder block."""
+    d = q.weight.shape[0]
+    t = nn.TransformerEncoderLayer(d, heads, lin1.weight.shape[0], dropout=0.0, activation=act,
+                                   layer_norm_eps=eps, batch_first=True, norm_first=False)
+    with torch.no_grad():
+        t.self_attn.in_proj_weight.copy_(torch.cat([q.weight, k.weight, v.weight]))
+        t.self_attn.in_proj_bias.copy_(torch.cat([q.bias, k.bias, v.bias]))
+        t.self_attn.out_proj.weight.copy_(o.weight)
+        t.self_attn.out_proj.bias.copy_(o.bias)
+        for dst, src in ((t.norm1, ln1), (t.linear1, lin1), (t.linear2, lin2), (t.norm2, ln2)):
+            dst.weight.copy_(src.weight)
+            dst.bias.copy_(src.bias)
+    return t.train()  # train mode (dropout 0) avoids the fast path, which zeroes padded rows
+
+
+def check_layers_against_torch():
+    g = torch.Generator().manual_seed(6)
+    mask = torch.tensor([[1] * 9, [1] * 6 + [0] * 3, [1] * 4 + [0] * 5])
+    x = torch.randn(3, 9, 32, generator=g)
+    keep = mask.bool()
+    for arch, base in (("BertForSequenceClassification", cases._BERT_BASE),
+                       ("DistilBertForSequenceClassification", cases._DISTIL_BASE),
+                       ("DistilBertForSequenceClassification", dict(cases._DISTIL_BASE, activation="relu"))):
+        cfg = hfmodels.Config(dict(base, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+                                   dropout=0.0, attention_dropout=0.0))
+        m = hfmodels.build(arch, cfg)
+        cases.parity_init(m, torch.Generator().manual_seed(7))
+        if arch.startswith("Bert"):
+            layer = m.bert.encoder.layer[0]
+            a = layer.attention
+            t = _torch_layer(a.self.query, a.self.key, a.self.value, a.output.dense, a.output.LayerNorm,
+                             layer.intermediate.dense, layer.output.dense, layer.output.LayerNorm,
+                             cfg.num_attention_heads, cfg.hidden_act, cfg.layer_norm_eps)
+            ours = layer(x, hfmodels.extended_attention_mask(mask, torch.float32))
+        else:
+            layer = m.distilbert.transformer.layer[0]
+            a = layer.attention
+            t = _torch_layer(a.q_lin, a.k_lin, a.v_lin, a.out_lin, layer.sa_layer_norm, layer.ffn.lin1,
+                             layer.ffn.lin2, layer.output_layer_norm, cfg.n_heads, cfg.activation, 1e-12)
+            ours = layer(x, mask)
+        theirs = t(x, src_key_padding_mask=~keep)
+        diff = (ours - theirs)[keep].abs().max().item()
+        assert diff < 1e-5, f"{arch}/{cfg.hidden_act if arch.startswith('Bert') else cfg.activation}: " \
+                            f"layer differs from nn.TransformerEncoderLayer by {diff}"
+
+
+CHECKS = [check_codec_roundtrip, check_codec_rejects, check_sharded_roundtrip, check_rounding, check_models,
+          check_layers_against_torch]
 
 
 def run():
