@@ -19,6 +19,7 @@ func ZeroGrads(nodes G.Nodes) error {
 			continue // no gradient bound yet: nothing accumulated
 		}
 		switch t := g.(type) {
+		case nil:
 		case *tensor.Dense:
 			t.Zero()
 		case *G.F32:
