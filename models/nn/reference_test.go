@@ -160,7 +160,9 @@ func TestForwardAgainstFloat64Reference(t *testing.T) {
 			func(in [][]float64) []float64 { return refMapped(in[0], math.Tanh) }},
 		{"relu", [][]float64{rnd(4, 100)}, [][]int{{100}},
 			func(in []*G.Node) (*G.Node, error) { return ReLU(in[0]) },
-			func(in [][]float64) []float64 { return refMapped(in[0], func(x float64) float64 { return math.Max(x, 0) }) }},
+			func(in [][]float64) []float64 {
+				return refMapped(in[0], func(x float64) float64 { return math.Max(x, 0) })
+			}},
 		{"linear", [][]float64{rnd(1, 7*20), rnd(1, 9*20), rnd(1, 9)}, [][]int{{7, 20}, {9, 20}, {9}},
 			func(in []*G.Node) (*G.Node, error) { return Linear(in[0], in[1], in[2]) },
 			func(in [][]float64) []float64 { return refLinear(in[0], in[1], in[2], 7, 20, 9) }},
