@@ -44,8 +44,16 @@ func (c AdamWConfig) Validate() error {
 //
 // Step allocates only on the first call (or the first after LoadState).
 type AdamW struct {
-	cfg   AdamWConfig
-	slots slotTable
+	cfg     AdamWConfig
+	slots   slotTable
+	chunks  []adamChunk // this step's work, reused across steps
+	workers workers
+}
+
+// adamChunk is a range of one parameter's elements with that parameter's coefficients.
+type adamChunk struct {
+	data, grad, m, v []float32
+	c                adamCoeffs
 }
 
 // NewAdamW returns an AdamW with no state. An invalid configuration is reported by Step
@@ -87,14 +95,40 @@ func (o *AdamW) Step(params []Param, lr float64) error {
 		bc2Sqrt:     float32(math.Sqrt(1 - math.Pow(o.cfg.Beta2, t))),
 		eps:         float32(o.cfg.Eps),
 	}
+	elems := 0
 	for i, p := range params {
 		c.decay = float32(1 - lr*o.cfg.WeightDecay)
 		if p.NoDecay {
 			c.decay = 1
 		}
-		s := o.slots.order[i]
-		adamWUpdate(p.Data, p.Grad, s.bufs[0], s.bufs[1], &c)
+		m, v := o.slots.order[i].bufs[0], o.slots.order[i].bufs[1]
+		for lo := 0; lo < len(p.Data); lo += chunkElems {
+			hi := min(lo+chunkElems, len(p.Data))
+			o.chunks = append(o.chunks, adamChunk{p.Data[lo:hi], p.Grad[lo:hi], m[lo:hi], v[lo:hi], c})
+		}
+		elems += len(p.Data)
 	}
+	runChunks(&o.workers, o, o, len(o.chunks), elems)
+	clear(o.chunks) // drop the references to the caller's slices
+	o.chunks = o.chunks[:0]
+	return nil
+}
+
+func (o *AdamW) runChunk(i int) {
+	ch := &o.chunks[i]
+	adamWUpdate(ch.data, ch.grad, ch.m, ch.v, &ch.c)
+}
+
+// SetWorkers sets how many goroutines share a Step (default 1; a good value is the
+// number of cores, runtime.GOMAXPROCS(0)). Steps over fewer than 2^18 elements always
+// run on the calling goroutine. Results do not depend on the setting: each element is
+// updated by the same code whichever goroutine runs it.
+func (o *AdamW) SetWorkers(n int) { o.workers.set(n) }
+
+// Close stops the helper goroutines started by a parallel Step. The optimizer stays
+// usable; a later parallel Step starts new ones. It always returns nil.
+func (o *AdamW) Close() error {
+	o.workers.stop()
 	return nil
 }
 

@@ -37,8 +37,17 @@ func (c SGDConfig) Validate() error {
 // copy of the first step's gradient. With Momentum > 0 its state per parameter is
 // "momentum_buffer"; with Momentum 0 it keeps only the step counter.
 type SGD struct {
-	cfg   SGDConfig
-	slots slotTable
+	cfg     SGDConfig
+	slots   slotTable
+	chunks  []sgdChunk // this step's work, reused across steps
+	workers workers
+}
+
+// sgdChunk is a range of one parameter's elements with that parameter's coefficients;
+// buf is nil without momentum.
+type sgdChunk struct {
+	data, grad, buf []float32
+	c               sgdCoeffs
 }
 
 // NewSGD returns an SGD with no state. An invalid configuration is reported by Step (and
@@ -79,6 +88,7 @@ func (o *SGD) Step(params []Param, lr float64) error {
 		nesterov:   o.cfg.Nesterov,
 		first:      first,
 	}
+	elems := 0
 	for i, p := range params {
 		c.wd = float32(o.cfg.WeightDecay)
 		if p.NoDecay {
@@ -88,8 +98,34 @@ func (o *SGD) Step(params []Param, lr float64) error {
 		if s := o.slots.order[i]; len(s.bufs) > 0 {
 			buf = s.bufs[0]
 		}
-		sgdUpdate(p.Data, p.Grad, buf, &c)
+		for lo := 0; lo < len(p.Data); lo += chunkElems {
+			hi := min(lo+chunkElems, len(p.Data))
+			ch := sgdChunk{data: p.Data[lo:hi], grad: p.Grad[lo:hi], c: c}
+			if buf != nil {
+				ch.buf = buf[lo:hi]
+			}
+			o.chunks = append(o.chunks, ch)
+		}
+		elems += len(p.Data)
 	}
+	runChunks(&o.workers, o, o, len(o.chunks), elems)
+	clear(o.chunks) // drop the references to the caller's slices
+	o.chunks = o.chunks[:0]
+	return nil
+}
+
+func (o *SGD) runChunk(i int) {
+	ch := &o.chunks[i]
+	sgdUpdate(ch.data, ch.grad, ch.buf, &ch.c)
+}
+
+// SetWorkers sets how many goroutines share a Step, as AdamW.SetWorkers does.
+func (o *SGD) SetWorkers(n int) { o.workers.set(n) }
+
+// Close stops the helper goroutines started by a parallel Step. The optimizer stays
+// usable. It always returns nil.
+func (o *SGD) Close() error {
+	o.workers.stop()
 	return nil
 }
 
