@@ -19,6 +19,10 @@
 // writer can store it as safetensors keyed by parameter name; loading it back continues
 // bit-identically.
 //
+// AdamW and SGD run single-threaded unless SetWorkers asks for more goroutines; a
+// parallel step gives bit-identical results and, like a serial one, allocates nothing
+// after the first step. Close stops the helper goroutines.
+//
 // Numerics are checked against PyTorch: scripts/optim/make_goldens.py writes the
 // fixtures in testdata/.
 package optim
