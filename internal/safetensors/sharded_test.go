@@ -169,6 +169,16 @@ func TestWriteShardedReadDir(t *testing.T) {
 	if !reflect.DeepEqual(gotFiles, wantFiles) {
 		t.Fatalf("files %v, want %v", gotFiles, wantFiles)
 	}
+	var idx Index
+	if raw, err = os.ReadFile(filepath.Join(dir, IndexFileName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		t.Fatal(err)
+	}
+	if idx.WeightMap["b"] != "model-00001-of-00003.safetensors" || idx.WeightMap["a"] != "model-00002-of-00003.safetensors" {
+		t.Errorf("oversized tensor b not alone in the first shard: %v", idx.WeightMap)
+	}
 	got, names, err = ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

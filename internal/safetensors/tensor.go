@@ -89,27 +89,36 @@ func (t *Tensor) Float32() ([]float32, error) {
 	out := make([]float32, n)
 	d := t.Data
 	le := binary.LittleEndian
-	for i := range out {
-		var v float32
-		switch t.DType {
-		case F32:
-			v = math.Float32frombits(le.Uint32(d[4*i:]))
-		case F16:
-			v = F16BitsToFloat32(le.Uint16(d[2*i:]))
-		case BF16:
-			v = BF16BitsToFloat32(le.Uint16(d[2*i:]))
-		case F64:
-			v = float32(math.Float64frombits(le.Uint64(d[8*i:])))
-		case U64:
-			v = float32(le.Uint64(d[8*i:])) // may exceed int64, so not via intAt
-		default:
-			iv, err := t.intAt(i)
+	// One loop per dtype: this runs over every weight of a model at load.
+	switch t.DType {
+	case F32:
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(d[4*i:]))
+		}
+	case F16:
+		for i := range out {
+			out[i] = F16BitsToFloat32(le.Uint16(d[2*i:]))
+		}
+	case BF16:
+		for i := range out {
+			out[i] = BF16BitsToFloat32(le.Uint16(d[2*i:]))
+		}
+	case F64:
+		for i := range out {
+			out[i] = float32(math.Float64frombits(le.Uint64(d[8*i:])))
+		}
+	case U64:
+		for i := range out {
+			out[i] = float32(le.Uint64(d[8*i:])) // may exceed int64, so not via intAt
+		}
+	default:
+		for i := range out {
+			v, err := t.intAt(i)
 			if err != nil {
 				return nil, fmt.Errorf("safetensors: %w", err)
 			}
-			v = float32(iv)
+			out[i] = float32(v)
 		}
-		out[i] = v
 	}
 	return out, nil
 }
