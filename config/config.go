@@ -194,7 +194,8 @@ type TrainingArguments struct {
 func Default() Config {
 	return Config{
 		Model: ModelArguments{
-			Task: TaskTextClassification,
+			ModelRevision: "main",
+			Task:          TaskTextClassification,
 		},
 		Data: DataArguments{
 			ValidationSplitPercentage: 5,

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 )
 
 // Sentinel errors wrapped by every error Load and Validate return, so callers
@@ -123,19 +123,18 @@ func Load(path string, env []string, sets []string) (*Config, error) {
 	return &cfg, nil
 }
 
-// readFile reads a YAML config file through viper. Viper lower-cases keys,
-// so "Learning_Rate" is learning_rate.
+// readFile reads the top-level keys of a YAML config file. It decodes with
+// the YAML library viper uses, but directly: viper silently drops keys whose
+// value is null or an empty map, and an unknown key must never go unnoticed.
 func readFile(path string) ([]entry, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	fv := viper.New()
-	fv.SetConfigType("yaml")
-	if err := fv.ReadConfig(bytes.NewReader(b)); err != nil {
+	var settings map[string]any
+	if err := yaml.Unmarshal(b, &settings); err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	settings := fv.AllSettings()
 	keys := make([]string, 0, len(settings))
 	for k := range settings {
 		keys = append(keys, k)
@@ -170,8 +169,7 @@ func envEntries(env []string) []entry {
 	return out
 }
 
-// setEntries parses --set key=value pairs. Keys are case-insensitive, as in
-// the file.
+// setEntries parses --set key=value pairs.
 func setEntries(sets []string) ([]entry, error) {
 	var out []entry
 	for _, s := range sets {
@@ -180,7 +178,7 @@ func setEntries(sets []string) ([]entry, error) {
 		if !ok || k == "" {
 			return nil, errorf(ErrInvalid, "--set %q: want key=value", s)
 		}
-		out = append(out, entry{key: strings.ToLower(k), raw: val, src: "--set"})
+		out = append(out, entry{key: k, raw: val, src: "--set"})
 	}
 	return out, nil
 }
