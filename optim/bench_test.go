@@ -45,12 +45,17 @@ func benchStep(b *testing.B, opt Optimizer) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if err := opt.Step(ps, 1e-5); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(countParams(ps)), "ns/param")
+	n := float64(b.N) * float64(countParams(ps))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/param")
+	// CPU time summed over all threads: with one worker, the cost of a step on an
+	// otherwise idle core even when the machine is busy.
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/n, "cpu-ns/param")
 }
 
 func BenchmarkAdamW11M(b *testing.B) {
