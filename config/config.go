@@ -130,12 +130,15 @@ type TrainingArguments struct {
 	LRSchedulerType string `mapstructure:"lr_scheduler_type"`
 	// WarmupRatio is the fraction of total steps used for linear warmup.
 	WarmupRatio float64 `mapstructure:"warmup_ratio"`
-	// WarmupSteps, when positive, overrides WarmupRatio.
+	// WarmupSteps, when positive, overrides WarmupRatio. As in transformers
+	// v5, a value in (0, 1) given for warmup_steps is read as warmup_ratio.
 	WarmupSteps int `mapstructure:"warmup_steps"`
 
 	// LoggingStrategy is when to log: "no", "steps" or "epoch".
 	LoggingStrategy string `mapstructure:"logging_strategy"`
-	// LoggingSteps is the number of update steps between logs.
+	// LoggingSteps is the number of update steps between logs. Ratios of
+	// the total steps (values in (0, 1)) are not supported yet, nor for
+	// EvalSteps and SaveSteps.
 	LoggingSteps int `mapstructure:"logging_steps"`
 	// LoggingFirstStep also logs the first update step.
 	LoggingFirstStep bool `mapstructure:"logging_first_step"`

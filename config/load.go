@@ -183,55 +183,107 @@ func setEntries(sets []string) ([]entry, error) {
 	return out, nil
 }
 
+// layerCheck type-checks the entries of one source.
+type layerCheck struct {
+	layer  []entry
+	home   string
+	fields map[string]field
+	unsup  map[string]unsupported
+
+	typed map[string]any // converted values by canonical key
+	notes []string
+	errs  []error
+}
+
 // checkLayer type-checks one source's entries and returns them converted,
 // keyed by canonical key, plus notes and every problem found.
 func checkLayer(layer []entry, home string) (map[string]any, []string, []error) {
-	fields := map[string]field{}
+	lc := &layerCheck{layer: layer, home: home, fields: map[string]field{}, unsup: map[string]unsupported{}, typed: map[string]any{}}
 	for _, f := range fieldTable() {
-		fields[f.key] = f
+		lc.fields[f.key] = f
 	}
-	unsup := map[string]unsupported{}
 	for _, u := range unsupportedOptions() {
-		unsup[u.key] = u
+		lc.unsup[u.key] = u
 	}
-	typed := map[string]any{}
-	var notes []string
-	var errs []error
 	for _, e := range layer {
-		key := e.key
-		if key == deprecatedEvalStrategy {
-			notes = append(notes, fmt.Sprintf("%s (from %s) is deprecated in transformers; use eval_strategy", key, e.src))
-			if hasKey(layer, "eval_strategy") {
-				errs = append(errs, errorf(ErrInvalid, "both eval_strategy and its deprecated alias evaluation_strategy are set in %s", e.src))
-				continue
-			}
-			key = "eval_strategy"
-		}
-		if f, ok := fields[key]; ok {
-			val, why := parse(f.kind, e.raw)
-			if why != "" {
-				errs = append(errs, errorf(ErrInvalid, "%s: %s (from %s)", key, why, e.src))
-				continue
-			}
-			if s, ok := val.(string); ok && f.path {
-				val = expandHome(s, home)
-			}
-			typed[key] = val
-			continue
-		}
-		if u, ok := unsup[key]; ok {
-			val, why := parse(u.kind, e.raw)
-			switch {
-			case why != "":
-				errs = append(errs, errorf(ErrInvalid, "%s: %s (from %s)", key, why, e.src))
-			case !u.isAllowed(val):
-				errs = append(errs, errorf(ErrUnsupported, "%s is a Hugging Face %s option that hftrain does not support yet (from %s)", key, u.origin, e.src))
-			}
-			continue
-		}
-		errs = append(errs, unknownKey(e))
+		lc.entry(e)
 	}
-	return typed, notes, errs
+	return lc.typed, lc.notes, lc.errs
+}
+
+func (lc *layerCheck) fail(kind error, format string, args ...any) {
+	lc.errs = append(lc.errs, errorf(kind, format, args...))
+}
+
+func (lc *layerCheck) entry(e entry) {
+	key := e.key
+	if key == deprecatedEvalStrategy {
+		if hasKey(lc.layer, "eval_strategy") {
+			lc.fail(ErrInvalid, "both eval_strategy and its deprecated alias evaluation_strategy are set in %s", e.src)
+			return
+		}
+		lc.notes = append(lc.notes, fmt.Sprintf("%s (from %s) is deprecated in transformers; use eval_strategy", key, e.src))
+		key = "eval_strategy"
+	}
+	if r, ok := stepRatio(key, e.raw); ok {
+		lc.ratio(key, r, e)
+		return
+	}
+	if f, ok := lc.fields[key]; ok {
+		val, why := parse(f.kind, e.raw)
+		if why != "" {
+			lc.fail(ErrInvalid, "%s: %s (from %s)", key, why, e.src)
+			return
+		}
+		if s, ok := val.(string); ok && f.path {
+			val = expandHome(s, lc.home)
+		}
+		lc.typed[key] = val
+		return
+	}
+	if u, ok := lc.unsup[key]; ok {
+		val, why := parse(u.kind, e.raw)
+		switch {
+		case why != "":
+			lc.fail(ErrInvalid, "%s: %s (from %s)", key, why, e.src)
+		case !u.isAllowed(val):
+			lc.fail(ErrUnsupported, "%s is a Hugging Face %s option that hftrain does not support yet (from %s)", key, u.origin, e.src)
+		}
+		return
+	}
+	lc.errs = append(lc.errs, unknownKey(e))
+}
+
+// stepRatio reports whether raw is a fraction in (0, 1) given for a step
+// count: transformers reads such values as a ratio of the total steps.
+func stepRatio(key string, raw any) (float64, bool) {
+	switch key {
+	case "warmup_steps", "logging_steps", "eval_steps", "save_steps":
+	default:
+		return 0, false
+	}
+	v, why := parseFloat(raw)
+	if why != "" {
+		return 0, false
+	}
+	r := v.(float64)
+	return r, r > 0 && r < 1
+}
+
+// ratio handles a step count given as a ratio: warmup_steps: 0.1 is
+// warmup_ratio: 0.1 (transformers v5 deprecates warmup_ratio in favour of
+// exactly this); ratios for the other step counts are not supported yet.
+func (lc *layerCheck) ratio(key string, r float64, e entry) {
+	if key != "warmup_steps" {
+		lc.fail(ErrUnsupported, "%s: %g is a ratio of the total steps, which hftrain does not support yet; give a number of steps (from %s)", key, r, e.src)
+		return
+	}
+	if hasKey(lc.layer, "warmup_ratio") {
+		lc.fail(ErrInvalid, "both warmup_steps %g (a ratio) and warmup_ratio are set in %s", r, e.src)
+		return
+	}
+	lc.notes = append(lc.notes, fmt.Sprintf("warmup_steps %g (from %s) is a ratio of the total steps; using warmup_ratio %g", r, e.src, r))
+	lc.typed["warmup_ratio"] = r
 }
 
 // deprecatedEvalStrategy is transformers' old name for eval_strategy.

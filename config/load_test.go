@@ -115,6 +115,7 @@ func TestLoadErrors(t *testing.T) {
 	typoFile := writeYAML(t, "output_dir: out\nmodel_type: bert\nlearning_rat: 3e-5\n")
 	nullTypo := writeYAML(t, "output_dir: out\nmodel_type: bert\nsede:\n")
 	badYAML := writeYAML(t, "output_dir: [unclosed\n")
+	dupFile := writeYAML(t, "seed: 1\nseed: 2\n")
 	tests := []struct {
 		name string
 		path string
@@ -143,8 +144,15 @@ func TestLoadErrors(t *testing.T) {
 			want: `config: learning_rate: "NaN" is not a finite number (from --set)`, is: ErrInvalid},
 		{name: "not an integer from env", sets: minimal, env: []string{"HFTRAIN_SEED=abc"},
 			want: `config: seed: "abc" is not an integer (from HFTRAIN_SEED)`, is: ErrInvalid},
-		{name: "fraction is not an integer", sets: withMinimal("save_steps=0.5"),
-			want: `config: save_steps: "0.5" is not an integer (from --set)`, is: ErrInvalid},
+		{name: "fraction is not an integer", sets: withMinimal("save_steps=2.5"),
+			want: `config: save_steps: "2.5" is not an integer (from --set)`, is: ErrInvalid},
+		{name: "step ratios not supported yet", sets: withMinimal("save_steps=0.5"),
+			want: `config: save_steps: 0.5 is a ratio of the total steps, which hftrain does not support yet; give a number of steps (from --set)`,
+			is:   ErrUnsupported},
+		{name: "warmup ratio given twice", sets: withMinimal("warmup_steps=0.1", "warmup_ratio=0.2"),
+			want: `config: both warmup_steps 0.1 (a ratio) and warmup_ratio are set in --set`, is: ErrInvalid},
+		{name: "duplicate key in file", path: dupFile,
+			want: "config: " + dupFile + ": yaml: unmarshal errors:\n  line 2: mapping key \"seed\" already defined at line 1"},
 		{name: "not a boolean", sets: withMinimal("do_train=maybe"),
 			want: `config: do_train: "maybe" is not a boolean (use true or false) (from --set)`, is: ErrInvalid},
 		{name: "list and map for scalars in file", path: listFile,
@@ -268,6 +276,12 @@ func TestLoadAccepted(t *testing.T) {
 				}
 				return ""
 			}},
+		{name: "warmup_steps ratio as in transformers v5", sets: withMinimal("warmup_steps=0.1"), check: func(c *Config) string {
+			if c.Training.WarmupRatio != 0.1 || c.Training.WarmupSteps != 0 || len(c.Notes) != 1 {
+				return "warmup_steps 0.1 not read as warmup_ratio"
+			}
+			return ""
+		}},
 		{name: "report_to comma list", sets: withMinimal("report_to=none, all"), check: func(c *Config) string {
 			if !reflect.DeepEqual(c.Training.ReportTo, []string{"none", "all"}) {
 				return "report_to"
