@@ -67,6 +67,7 @@ type attentionOp struct {
 	b, s, nh, d int
 	p           float64
 	rng         *RNG
+	valid       []int     // per sequence: keys past the last unmasked one are skipped
 	probs       []float32 // [B, heads, S, S] softmax output
 	drop        []float32 // [B, heads, S, S] dropout mask (0 or 1/(1-p)); nil without dropout
 	scratch     []float32 // [S, S]
@@ -77,20 +78,46 @@ func (op *attentionOp) width() int { return op.nh * op.d }
 // offset is where head h of sequence b starts in a [B·S, H·d] matrix.
 func (op *attentionOp) offset(b, h int) int { return b*op.s*op.width() + h*op.d }
 
-// dropped returns the probabilities after dropout of one sequence and head:
-// the stored probabilities themselves without dropout, else a scratch copy.
-func (op *attentionOp) dropped(at int) []float32 {
-	ss := op.s * op.s
+// dropped returns the probabilities after dropout of one sequence and head
+// (the first l columns of each row matter): the stored probabilities
+// themselves without dropout, else a scratch copy.
+func (op *attentionOp) dropped(at, l int) []float32 {
+	s, ss := op.s, op.s*op.s
 	p := op.probs[at : at+ss]
 	if op.drop == nil {
 		return p
 	}
 	m := op.drop[at : at+ss]
 	sc := op.scratch[:ss]
-	for i := range sc {
-		sc[i] = p[i] * m[i]
+	for i := 0; i < s; i++ {
+		pr, mr, sr := p[i*s:i*s+l], m[i*s:i*s+l], sc[i*s:i*s+l]
+		for j := range sr {
+			sr[j] = pr[j] * mr[j]
+		}
 	}
 	return sc
+}
+
+// validKeys returns one past the last unmasked key, or the whole length when
+// every key is masked (then, as in Hugging Face, all keys get equal weight).
+// Keys past it get probability exactly 0 (e^(finfo.min) underflows), so the
+// GEMMs skip them: padding costs nothing.
+func validKeys(mask []float32) int {
+	for j := len(mask) - 1; j >= 0; j-- {
+		if mask[j] != 0 {
+			return j + 1
+		}
+	}
+	return len(mask)
+}
+
+// clearRows zeroes rows [from, s) of head h of sequence b in a [B·S, H·d] matrix.
+func (op *attentionOp) clearRows(m []float32, b, h, from int) {
+	w := op.width()
+	for i := from; i < op.s; i++ {
+		o := (b*op.s+i)*w + h*op.d
+		clear(m[o : o+op.d])
+	}
 }
 
 func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -104,6 +131,7 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	s, ss := op.s, op.s*op.s
 	if op.probs == nil {
 		op.probs = make([]float32, op.b*op.nh*ss)
+		op.valid = make([]int, op.b)
 		op.scratch = make([]float32, ss)
 		if op.p > 0 {
 			op.drop = make([]float32, len(op.probs))
@@ -116,20 +144,23 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 	scale := float32(1 / math.Sqrt(float64(op.d)))
 	for b := 0; b < op.b; b++ {
 		mrow := mask[b*s : (b+1)*s]
+		l := validKeys(mrow)
+		op.valid[b] = l
 		for h := 0; h < op.nh; h++ {
 			off, at := op.offset(b, h), (b*op.nh+h)*ss
 			p := op.probs[at : at+ss]
-			gemm(false, true, s, s, op.d, scale, q[off:], w, k[off:], w, 0, p, s) // [S, S] scores
+			gemm(false, true, s, l, op.d, scale, q[off:], w, k[off:], w, 0, p, s) // [S, l] scores
 			for i := 0; i < s; i++ {
-				row := p[i*s : (i+1)*s]
-				for j, m := range mrow {
+				row := p[i*s : i*s+l]
+				for j, m := range mrow[:l] {
 					if m == 0 {
 						row[j] += minFloat32
 					}
 				}
 				softmaxRow(row, row)
+				clear(p[i*s+l : (i+1)*s])
 			}
-			gemm(false, false, s, op.d, s, 1, op.dropped(at), s, v[off:], w, 0, out[off:], w)
+			gemm(false, false, s, op.d, l, 1, op.dropped(at, l), s, v[off:], w, 0, out[off:], w)
 		}
 	}
 	return op.buf, nil
@@ -184,19 +215,23 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	scale := float32(1 / math.Sqrt(float64(f.d)))
 	dp := op.dp
 	for b := 0; b < f.b; b++ {
+		l := f.valid[b]
 		for h := 0; h < f.nh; h++ {
 			off, at := f.offset(b, h), (b*f.nh+h)*ss
-			gemm(true, false, s, f.d, s, 1, f.dropped(at), s, dout[off:], w, 0, dv[off:], w)
-			gemm(false, true, s, s, f.d, 1, dout[off:], w, v[off:], w, 0, dp, s)
+			gemm(true, false, l, f.d, s, 1, f.dropped(at, l), s, dout[off:], w, 0, dv[off:], w)
+			gemm(false, true, s, l, f.d, 1, dout[off:], w, v[off:], w, 0, dp, s)
 			p := f.probs[at : at+ss]
 			if f.drop != nil {
 				m := f.drop[at : at+ss]
-				for i := range dp {
-					dp[i] *= m[i]
+				for i := 0; i < s; i++ {
+					dr, mr := dp[i*s:i*s+l], m[i*s:i*s+l]
+					for j := range dr {
+						dr[j] *= mr[j]
+					}
 				}
 			}
 			for i := 0; i < s; i++ {
-				pr, dr := p[i*s:(i+1)*s], dp[i*s:(i+1)*s]
+				pr, dr := p[i*s:i*s+l], dp[i*s:i*s+l]
 				var dot float32
 				for j, pj := range pr {
 					dot += pj * dr[j]
@@ -205,8 +240,10 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 					dr[j] = pj * (dr[j] - dot)
 				}
 			}
-			gemm(false, false, s, f.d, s, scale, dp, s, k[off:], w, 0, dq[off:], w)
-			gemm(true, false, s, f.d, s, scale, dp, s, q[off:], w, 0, dk[off:], w)
+			gemm(false, false, s, f.d, l, scale, dp, s, k[off:], w, 0, dq[off:], w)
+			gemm(true, false, l, f.d, s, scale, dp, s, q[off:], w, 0, dk[off:], w)
+			f.clearRows(dk, b, h, l)
+			f.clearRows(dv, b, h, l)
 		}
 	}
 	return op.buf, nil

@@ -44,6 +44,9 @@ var goldenBuilders = map[string]struct {
 	"attention": {[]string{"q", "k", "v", "mask"}, func(in []*G.Node, p map[string]int) (*G.Node, error) {
 		return Attention(in[0], in[1], in[2], in[3], p["batch"], p["seq"], p["heads"], 0, nil)
 	}},
+	"attention_all_padding": {[]string{"q", "k", "v", "mask"}, func(in []*G.Node, p map[string]int) (*G.Node, error) {
+		return Attention(in[0], in[1], in[2], in[3], p["batch"], p["seq"], p["heads"], 0, nil)
+	}},
 	"cross_entropy": {[]string{"logits", "labels"}, func(in []*G.Node, _ map[string]int) (*G.Node, error) {
 		return CrossEntropy(in[0], in[1])
 	}},

@@ -131,6 +131,10 @@ func TestForwardAgainstFloat64Reference(t *testing.T) {
 		mask[i] = 1
 	}
 	mask[s+5], mask[s+6], mask[2*s+1] = 0, 0, 0 // padding, and a hole
+	emptyMask := append([]float64(nil), mask...)
+	for j := 0; j < s; j++ {
+		emptyMask[j] = 0 // the first sequence is all padding: Hugging Face averages all keys
+	}
 	labels := []float64{2, IgnoreIndex, 0, 4, 4, 1}
 	targets := rnd(1, 6*5)
 	for i := range targets {
@@ -167,6 +171,9 @@ func TestForwardAgainstFloat64Reference(t *testing.T) {
 			func(in []*G.Node) (*G.Node, error) { return Linear(in[0], in[1], in[2]) },
 			func(in [][]float64) []float64 { return refLinear(in[0], in[1], in[2], 7, 20, 9) }},
 		{"attention", [][]float64{rnd(2, b*s*w), rnd(2, b*s*w), rnd(1, b*s*w), mask}, [][]int{{b * s, w}, {b * s, w}, {b * s, w}, {b, s}},
+			func(in []*G.Node) (*G.Node, error) { return Attention(in[0], in[1], in[2], in[3], b, s, nh, 0, nil) },
+			func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], in[3], b, s, nh, d) }},
+		{"attention with an all-padding sequence", [][]float64{rnd(2, b*s*w), rnd(2, b*s*w), rnd(1, b*s*w), emptyMask}, [][]int{{b * s, w}, {b * s, w}, {b * s, w}, {b, s}},
 			func(in []*G.Node) (*G.Node, error) { return Attention(in[0], in[1], in[2], in[3], b, s, nh, 0, nil) },
 			func(in [][]float64) []float64 { return refAttention(in[0], in[1], in[2], in[3], b, s, nh, d) }},
 		{"cross entropy", [][]float64{rnd(5, 6*5), labels}, [][]int{{6, 5}, {6}},

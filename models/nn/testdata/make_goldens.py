@@ -78,6 +78,13 @@ goldens["attention"] = case(
      "mask": torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.float32)},
     ["q", "k", "v"])
 goldens["attention"]["params"] = {"batch": 2, "seq": 5, "heads": 2}
+# A sequence that is all padding: HF averages every key, autograd still flows.
+goldens["attention_all_padding"] = case(
+    lambda q, k, v, mask: attention(q, k, v, mask, heads=2),
+    {"q": u(6, 4, scale=2), "k": u(6, 4, scale=2), "v": u(6, 4),
+     "mask": torch.tensor([[0, 0, 0], [1, 0, 1]], dtype=torch.float32)},
+    ["q", "k", "v"])
+goldens["attention_all_padding"]["params"] = {"batch": 2, "seq": 3, "heads": 2}
 goldens["cross_entropy"] = case(
     lambda logits, labels: F.cross_entropy(logits, labels.long(), ignore_index=-100),
     {"logits": u(6, 5, scale=4), "labels": torch.tensor([3, -100, 0, 4, 1, -100], dtype=torch.float32)},
