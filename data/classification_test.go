@@ -2,8 +2,11 @@ package data
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,14 +54,14 @@ func (f *fakeEncoder) Encode(text string, add bool) (*tokenizer.Encoding, error)
 	if f.fail != "" && text == f.fail {
 		return nil, errors.New("boom")
 	}
-	return f.build(f.words(text), nil, add), nil
+	return f.build(f.words(text), nil, false, add), nil
 }
 
 func (f *fakeEncoder) EncodePair(a, b string, add bool) (*tokenizer.Encoding, error) {
-	return f.build(f.words(a), f.words(b), add), nil
+	return f.build(f.words(a), f.words(b), true, add), nil
 }
 
-func (f *fakeEncoder) build(a, b []int, add bool) *tokenizer.Encoding {
+func (f *fakeEncoder) build(a, b []int, pair, add bool) *tokenizer.Encoding {
 	e := &tokenizer.Encoding{}
 	push := func(id, typ, special int) {
 		e.IDs = append(e.IDs, id)
@@ -80,7 +83,7 @@ func (f *fakeEncoder) build(a, b []int, add bool) *tokenizer.Encoding {
 	if add {
 		push(sep, 0, 1)
 	}
-	if b != nil {
+	if pair {
 		if add && f.roberta {
 			push(sep, 0, 1)
 		}
@@ -306,45 +309,6 @@ func TestBuildClassificationInputs(t *testing.T) {
 	})
 }
 
-// pythonLongestFirst is a reference: transformers' slow-tokenizer
-// truncate_sequences removes one token at a time from the longer sequence
-// (the second one on ties). The fast (Rust) tokenizer computes the result in
-// closed form and differs only in where the odd token of an even split goes.
-// TestLongestFirstOracle checks the Rust behaviour itself.
-func pythonLongestFirst(a, b, budget int) (int, int) {
-	for a+b > budget {
-		if a > b {
-			a--
-		} else {
-			b--
-		}
-	}
-	return a, b
-}
-
-func TestLongestFirstMatchesReference(t *testing.T) {
-	for a := 0; a <= 12; a++ {
-		for b := 0; b <= 12; b++ {
-			for budget := 0; budget <= 14; budget++ {
-				ga, gb := longestFirst(a, b, budget)
-				wa, wb := pythonLongestFirst(a, b, budget)
-				if a+b > budget && budget%2 == 1 && (wa-wb == 1 || wb-wa == 1) {
-					// Rust splits evenly and gives the odd token to the
-					// longer input (the second on ties).
-					lo, hi := min(wa, wb), max(wa, wb)
-					wa, wb = lo, hi
-					if a > b {
-						wa, wb = hi, lo
-					}
-				}
-				if ga != wa || gb != wb {
-					t.Errorf("longestFirst(%d,%d,%d) = %d,%d; want %d,%d", a, b, budget, ga, gb, wa, wb)
-				}
-			}
-		}
-	}
-}
-
 func TestTruncation(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -387,4 +351,54 @@ func ExampleBuildClassification() {
 	_, err := BuildClassification(context.Background(), tbl, nil, Spec{})
 	fmt.Println(err != nil)
 	// Output: true
+}
+
+// TestTruncationOracle compares with Hugging Face tokenizers (Rust) itself:
+// testdata/truncation_golden.json holds what a truncating fast tokenizer
+// returns for many pair lengths and max lengths (written by
+// scripts/data/make_truncation_golden.mjs); package data must produce the same
+// ids from the fake encoder's untruncated output.
+func TestTruncationOracle(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "truncation_golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Roberta bool    `json:"roberta"`
+		MaxLen  int     `json:"max_len"`
+		First   string  `json:"first"`
+		Second  *string `json:"second"`
+		IDs     []int32 `json:"ids"`
+		TypeIDs []int32 `json:"type_ids"`
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 1000 {
+		t.Fatalf("only %d golden cases", len(cases))
+	}
+	for _, c := range cases {
+		enc := newFake(c.Roberta)
+		var e *tokenizer.Encoding
+		if c.Second != nil {
+			e, _ = enc.EncodePair(c.First, *c.Second, true)
+		} else {
+			e, _ = enc.Encode(c.First, true)
+		}
+		var ex Example
+		if err := setEncoding(&ex, e, c.MaxLen, c.Second != nil); err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if !reflect.DeepEqual(ex.InputIDs, c.IDs) || !reflect.DeepEqual(ex.TokenTypeIDs, c.TypeIDs) {
+			t.Errorf("roberta=%v max=%d %q|%q: ids %v types %v; tokenizers gives %v %v",
+				c.Roberta, c.MaxLen, c.First, deref(c.Second), ex.InputIDs, ex.TokenTypeIDs, c.IDs, c.TypeIDs)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<none>"
+	}
+	return *s
 }

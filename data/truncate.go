@@ -34,7 +34,10 @@ func truncationKeep(e *tokenizer.Encoding, maxLen int, pair bool) ([]bool, error
 	if budget < 0 {
 		return nil, fmt.Errorf("MaxSeqLength %d leaves no room for the %d special tokens", maxLen, special)
 	}
-	keepA, keepB := longestFirst(lens[0], lens[1], budget)
+	// The released tokenizers (0.23.2) first cuts each segment to maxLen on
+	// its own, which decides who gets the odd token when both segments are
+	// that long; TestTruncationOracle pins this against the library.
+	keepA, keepB := longestFirst(min(lens[0], maxLen), min(lens[1], maxLen), budget)
 	keep := make([]bool, n)
 	var seen [2]int
 	want := [2]int{keepA, keepB}
@@ -51,7 +54,8 @@ func truncationKeep(e *tokenizer.Encoding, maxLen int, pair bool) ([]bool, error
 
 // longestFirst returns how many tokens of each segment to keep so that
 // together they fit budget: the longer one is cut first, and when both must
-// be cut they get budget/2 each (the longer one the odd token).
+// be cut they get budget/2 each, the longer one (on ties the second) the odd
+// token. This is the arithmetic of tokenizers' truncate_encodings.
 func longestFirst(n1, n2, budget int) (int, int) {
 	if n1+n2 <= budget {
 		return n1, n2
