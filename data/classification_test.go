@@ -2,11 +2,8 @@ package data
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -351,54 +348,4 @@ func ExampleBuildClassification() {
 	_, err := BuildClassification(context.Background(), tbl, nil, Spec{})
 	fmt.Println(err != nil)
 	// Output: true
-}
-
-// TestTruncationOracle compares with Hugging Face tokenizers (Rust) itself:
-// testdata/truncation_golden.json holds what a truncating fast tokenizer
-// returns for many pair lengths and max lengths (written by
-// scripts/data/make_truncation_golden.mjs); package data must produce the same
-// ids from the fake encoder's untruncated output.
-func TestTruncationOracle(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "truncation_golden.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []struct {
-		Roberta bool    `json:"roberta"`
-		MaxLen  int     `json:"max_len"`
-		First   string  `json:"first"`
-		Second  *string `json:"second"`
-		IDs     []int32 `json:"ids"`
-		TypeIDs []int32 `json:"type_ids"`
-	}
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
-	if len(cases) < 1000 {
-		t.Fatalf("only %d golden cases", len(cases))
-	}
-	for _, c := range cases {
-		enc := newFake(c.Roberta)
-		var e *tokenizer.Encoding
-		if c.Second != nil {
-			e, _ = enc.EncodePair(c.First, *c.Second, true)
-		} else {
-			e, _ = enc.Encode(c.First, true)
-		}
-		var ex Example
-		if err := setEncoding(&ex, e, c.MaxLen, c.Second != nil); err != nil {
-			t.Fatalf("%+v: %v", c, err)
-		}
-		if !reflect.DeepEqual(ex.InputIDs, c.IDs) || !reflect.DeepEqual(ex.TokenTypeIDs, c.TypeIDs) {
-			t.Errorf("roberta=%v max=%d %q|%q: ids %v types %v; tokenizers gives %v %v",
-				c.Roberta, c.MaxLen, c.First, deref(c.Second), ex.InputIDs, ex.TokenTypeIDs, c.IDs, c.TypeIDs)
-		}
-	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return "<none>"
-	}
-	return *s
 }

@@ -4,10 +4,12 @@
 // data/testdata/truncation_golden.json. The Go test feeds the same inputs,
 // untruncated, through package data's truncation and must get the same ids.
 //
-// The tokenizers here are tiny: a WordLevel vocabulary of single letters,
+// The tokenizers here are tiny: a WordPiece vocabulary of single letters,
 // whitespace pre-tokenization, and BERT ([CLS] a [SEP] b [SEP], type ids 0/1)
 // or RoBERTa (<s> a </s></s> b </s>) post-processing, the same as the fake
-// encoder in data/classification_test.go.
+// encoder in data/classification_test.go. They are saved as
+// data/testdata/tiny_{bert,roberta}.tokenizer.json so the Go tests can also
+// run package tokenizer on the same inputs.
 //
 // Usage: cd scripts/data && npm ci && node make_truncation_golden.mjs
 import fs from 'node:fs'
@@ -34,13 +36,15 @@ function tokenizerJSON(roberta) {
     version: '1.0', truncation: null, padding: null,
     added_tokens: [special(cls, clsID), special(sep, sepID), special('[UNK]', 100)],
     normalizer: null, pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: post, decoder: null,
-    model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
+    model: { type: 'WordPiece', vocab, unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100 },
   })
 }
 
 const cases = []
 for (const roberta of [false, true]) {
-  const tok = Tokenizer.fromString(tokenizerJSON(roberta))
+  const json = tokenizerJSON(roberta)
+  fs.writeFileSync(path.join(path.dirname(out), `tiny_${roberta ? 'roberta' : 'bert'}.tokenizer.json`), json + '\n')
+  const tok = Tokenizer.fromString(json)
   for (let maxLen = 5; maxLen <= 12; maxLen++) {
     tok.setTruncation(maxLen) // strategy defaults to LongestFirst
     for (let a = 0; a <= 7; a++) {
