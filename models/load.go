@@ -8,9 +8,10 @@ import (
 	"github.com/hftrain/hftrain/internal/safetensors"
 )
 
-// TransformersVersion is the transformers release whose sources the architectures transcribe;
+// TransformersVersion is the version of the transformers source the architectures transcribe
+// (commit 8ec58104181bfb34d824d89bccc009b4f6be6e0e, the commit the parity fixtures pin);
 // Save writes it as config.json's transformers_version.
-const TransformersVersion = "4.46.0"
+const TransformersVersion = "4.47.0.dev0"
 
 // ReadConfigFile reads dir/config.json.
 func ReadConfigFile(dir string) ([]byte, error) {

@@ -10,7 +10,7 @@ import (
 // Config mirrors transformers' BertConfig, decoded straight from config.json; RoBERTa's
 // config embeds it.
 //
-// Source: https://github.com/huggingface/transformers/blob/8ec58104181bfb34d824d89bccc009b4f6be6e0e/src/transformers/models/bert/configuration_bert.py
+// Source: https://github.com/huggingface/transformers/blob/008f5c8c29be84d4721dc6d1e0fcd72300580be4/src/transformers/models/bert/configuration_bert.py
 type Config struct {
 	models.PretrainedConfig
 	VocabSize                 int      `json:"vocab_size"`

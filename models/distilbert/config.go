@@ -9,7 +9,7 @@ import (
 
 // Config mirrors transformers' DistilBertConfig, decoded straight from config.json.
 //
-// Source: https://github.com/huggingface/transformers/blob/e04dc16368f2d155dab81a0914c2277c5bf02a26/src/transformers/models/distilbert/configuration_distilbert.py
+// Source: https://github.com/huggingface/transformers/blob/06053b84c14d72e9789fbf27844a75aa89b3ded7/src/transformers/models/distilbert/configuration_distilbert.py
 type Config struct {
 	models.PretrainedConfig
 	VocabSize             int     `json:"vocab_size"`

@@ -4,5 +4,5 @@
 // (distilbert.transformer.layer.0.attention.q_lin.weight, ...).
 //
 // The blocks transcribe transformers' modeling_distilbert.py at commit
-// e368c1a8819d54720956961ea7cd47d99239bd39.
+// 00b326f4caca2d1fbebe5c86e1693475fd4d0c9a.
 package distilbert

@@ -9,7 +9,7 @@ import (
 )
 
 // The blocks below transcribe transformers' modeling_distilbert.py, pinned at
-// https://github.com/huggingface/transformers/blob/e368c1a8819d54720956961ea7cd47d99239bd39/src/transformers/models/distilbert/modeling_distilbert.py
+// https://github.com/huggingface/transformers/blob/00b326f4caca2d1fbebe5c86e1693475fd4d0c9a/src/transformers/models/distilbert/modeling_distilbert.py
 // Struct fields carry the PyTorch attribute names, so the struct tree equals the key tree.
 
 // Embeddings mirrors DistilBERT's Embeddings: word + learned position embeddings (no token

@@ -13,6 +13,10 @@ import (
 // Architecture is the transformers class ForSequenceClassification mirrors.
 const Architecture = "RobertaForSequenceClassification"
 
+// The head and the position ids transcribe transformers' modeling_roberta.py, pinned at
+// https://github.com/huggingface/transformers/blob/000824f17f924a8b520edf04c597c461fc83356a/src/transformers/models/roberta/modeling_roberta.py
+// (RobertaClassificationHead, create_position_ids_from_input_ids); the encoder is BERT's.
+
 // ClassificationHead mirrors RobertaClassificationHead: h[:, 0] -> dropout -> dense -> tanh ->
 // dropout -> out_proj.
 type ClassificationHead struct {

@@ -11,7 +11,7 @@ import (
 // Config mirrors transformers' RobertaConfig: BertConfig's keys with RoBERTa's defaults and
 // the bos/eos token ids.
 //
-// Source: https://github.com/huggingface/transformers/blob/dc78c950801754520209ec58ec35b1d765601eda/src/transformers/models/roberta/configuration_roberta.py
+// Source: https://github.com/huggingface/transformers/blob/0b03d5ce0507cba43a768b52edf5c39fc523bc79/src/transformers/models/roberta/configuration_roberta.py
 type Config struct {
 	bert.Config
 	BOSTokenID int `json:"bos_token_id"`

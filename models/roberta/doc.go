@@ -4,5 +4,5 @@
 // names (roberta.encoder.layer.0..., classifier.out_proj.weight).
 //
 // It transcribes transformers' modeling_roberta.py at commit
-// 87b236ba2be8b3e48a7d0c8ca6513302736d2886.
+// 000824f17f924a8b520edf04c597c461fc83356a.
 package roberta
