@@ -94,8 +94,27 @@ func (c *Classifier) Info() Info {
 // Params implements Model.
 func (c *Classifier) Params() []*Param { return c.params }
 
-// DropoutRNG is the model's dropout random source, for saving and restoring its state.
-func (c *Classifier) DropoutRNG() *nn.RNG { return c.rng }
+// RNGState returns the state of the dropout random source, so that a resumed run draws the
+// same dropout masks as an uninterrupted one.
+func (c *Classifier) RNGState() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, err := c.rng.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.info.Architecture, err)
+	}
+	return b, nil
+}
+
+// SetRNGState restores a state RNGState returned.
+func (c *Classifier) SetRNGState(b []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.rng.UnmarshalBinary(b); err != nil {
+		return fmt.Errorf("%s: %w", c.info.Architecture, err)
+	}
+	return nil
+}
 
 // Forward implements Model.
 func (c *Classifier) Forward(ctx context.Context, b *Batch) (*Output, error) {
@@ -180,7 +199,10 @@ func (c *Classifier) run(ctx context.Context, b *Batch, train bool, gradScale fl
 	if loss != "" && c.problem == "" {
 		c.problem = loss // transformers stores the inferred problem_type in the config
 	}
-	// Gorgonia reports some failures by panicking; none may cross the package boundary.
+	// Gorgonia reports some failures by panicking; none may cross the package boundary. This
+	// catches panics while building and compiling graphs; TapeMachine.RunAll executes ops on
+	// its own goroutine, which no recover here can reach, so batches are validated up front
+	// (checkBatch, checkLabels) and the nn ops return errors instead of panicking.
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%s: batch %dx%d: gorgonia panic: %v", c.info.Architecture, b.Size, b.SeqLen, r)

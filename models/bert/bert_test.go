@@ -254,3 +254,35 @@ func TestProblemTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestRNGStateResume: restoring the dropout RNG state replays the same dropout masks.
+func TestRNGStateResume(t *testing.T) {
+	ctx := context.Background()
+	m := tiny(t, "hidden_dropout_prob=0.3", models.Options{Seed: 9})
+	b := batch(2, 6)
+	state, err := m.RNGState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := m.ForwardBackward(ctx, b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := m.ForwardBackward(ctx, b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(first.Logits, second.Logits) {
+		t.Fatal("two dropout steps gave the same logits")
+	}
+	if err := m.SetRNGState(state); err != nil {
+		t.Fatal(err)
+	}
+	replay, err := m.ForwardBackward(ctx, b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(first.Logits, replay.Logits) {
+		t.Error("restored RNG state did not replay the dropout masks")
+	}
+}
