@@ -50,7 +50,16 @@ func readParquet(ctx context.Context, path string) (*Table, error) {
 	for i := range chunks {
 		chunks[i] = tbl.Column(i).Data().Chunks()
 	}
-	return tableFromArrow(ctx, schema, chunks, int(want))
+	t, err := tableFromArrow(ctx, schema, chunks, int(want))
+	if err != nil {
+		return nil, err
+	}
+	if t.classNames == nil {
+		if v := pf.MetaData().KeyValueMetadata().FindValue(hfMetadataKey); v != nil {
+			t.setHFMetadata(*v)
+		}
+	}
+	return t, nil
 }
 
 // readIPCFile reads an Arrow IPC file ("ARROW1" magic, random access).
@@ -124,6 +133,9 @@ func tableFromRecords(ctx context.Context, schema *arrow.Schema, recs []arrow.Re
 // rather than failing the whole file: datasets often carry such extras.
 func tableFromArrow(ctx context.Context, schema *arrow.Schema, chunks [][]arrow.Array, n int) (*Table, error) {
 	t := &Table{n: n}
+	if md := schema.Metadata(); md.FindKey(hfMetadataKey) >= 0 {
+		t.setHFMetadata(md.Values()[md.FindKey(hfMetadataKey)])
+	}
 	for i, f := range schema.Fields() {
 		if err := ctx.Err(); err != nil {
 			return nil, err

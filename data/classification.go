@@ -34,7 +34,9 @@ type Spec struct {
 	// means no truncation.
 	MaxSeqLength int
 	// LabelList fixes the label names (id -> name), e.g. a pretrained
-	// model's id2label; nil derives them from the data.
+	// model's id2label. nil derives them from the data: the file's Hugging
+	// Face ClassLabel names for integer labels if it has them (see
+	// Table.ClassNames), else as run_classification.py does.
 	LabelList []string
 }
 
@@ -104,11 +106,15 @@ func buildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) 
 	if err != nil {
 		return nil, err
 	}
-	lab, err := readLabels(labelCol, problem, spec.LabelList)
+	fixed := spec.LabelList
+	if k := labelCol.Kind(); fixed == nil && problem != Regression && (k == KindInt || k == KindIntList) {
+		fixed = t.ClassNames(labelCol.Name()) // the dataset's own ClassLabel names
+	}
+	lab, err := readLabels(labelCol, problem, fixed)
 	if err != nil {
 		return nil, err
 	}
-	if problem != Regression && spec.LabelList == nil && len(lab.names) < 2 {
+	if problem != Regression && fixed == nil && len(lab.names) < 2 {
 		return nil, fmt.Errorf("label column %q has %d distinct label(s); classification needs at least 2", labelCol.Name(), len(lab.names))
 	}
 	d := &Dataset{ProblemType: problem, Labels: lab.names, NumLabels: len(lab.names), Examples: make([]Example, t.NumRows())}

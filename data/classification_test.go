@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -348,4 +349,33 @@ func ExampleBuildClassification() {
 	_, err := BuildClassification(context.Background(), tbl, nil, Spec{})
 	fmt.Println(err != nil)
 	// Output: true
+}
+
+func TestBuildClassificationUsesClassLabelNames(t *testing.T) {
+	tbl := mustRead(t, filepath.Join("testdata", "rs_snappy.parquet"))
+	d, err := BuildClassification(context.Background(), tbl, newFake(false), Spec{TextColumns: []string{"label_name"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(d.Labels, []string{"neg", "pos", "neutral"}) || d.NumLabels != 3 {
+		t.Errorf("Labels = %q NumLabels = %d", d.Labels, d.NumLabels)
+	}
+	if d.Examples[4].Label != 1 {
+		t.Errorf("row 4 label = %d, want 1", d.Examples[4].Label)
+	}
+	// An explicit LabelList wins over the file's names.
+	d, err = BuildClassification(context.Background(), tbl, newFake(false), Spec{TextColumns: []string{"label_name"}, LabelList: []string{"x", "y", "z", "w"}})
+	if err != nil || d.NumLabels != 4 {
+		t.Errorf("NumLabels = %v, %v", d, err)
+	}
+	// Null text at row 3 is an error naming the column and row.
+	_, err = BuildClassification(context.Background(), tbl, newFake(false), Spec{TextColumns: []string{"text"}})
+	if err == nil || !strings.Contains(err.Error(), `"text": row 3`) {
+		t.Errorf("err = %v", err)
+	}
+	// By default the ready input_ids are used; row 6 is null there.
+	_, err = BuildClassification(context.Background(), tbl, newFake(false), Spec{})
+	if err == nil || !strings.Contains(err.Error(), `"input_ids": row 6`) {
+		t.Errorf("err = %v", err)
+	}
 }

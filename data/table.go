@@ -19,9 +19,10 @@ import (
 // has NumRows rows. A Table is read-only after ReadFile returns and is safe for
 // concurrent readers.
 type Table struct {
-	n     int
-	names []string
-	cols  map[string]*column
+	n          int
+	names      []string
+	cols       map[string]*column
+	classNames map[string][]string // Hugging Face ClassLabel names by column
 }
 
 // ErrUnknownFormat is returned (wrapped) by ReadFile when neither the file's

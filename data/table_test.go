@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -293,5 +294,24 @@ func TestColumnConversions(t *testing.T) {
 	}
 	if v, err := col("label_name").String(2); err != nil || v != "neutral" {
 		t.Errorf("dictionary String(2) = %q, %v", v, err)
+	}
+}
+
+func TestClassNamesFromHFMetadata(t *testing.T) {
+	for _, f := range []string{"hyparquet_snappy.parquet", "rs_dict_zstd.parquet", "arrowjs_file.arrow", "arrowjs_stream.arrow"} {
+		tbl := mustRead(t, filepath.Join("testdata", f))
+		if got := tbl.ClassNames("label"); !reflect.DeepEqual(got, []string{"neg", "pos", "neutral"}) {
+			t.Errorf("%s: ClassNames(label) = %q", f, got)
+		}
+		if got := tbl.ClassNames("tags"); !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
+			t.Errorf("%s: ClassNames(tags) = %q", f, got)
+		}
+		if got := tbl.ClassNames("id"); got != nil {
+			t.Errorf("%s: ClassNames(id) = %q, want nil for a Value feature", f, got)
+		}
+	}
+	csv := mustRead(t, writeTemp(t, "x.csv", "label\n1\n"))
+	if csv.ClassNames("label") != nil {
+		t.Error("CSV has no ClassLabel names")
 	}
 }

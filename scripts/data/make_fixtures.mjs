@@ -78,7 +78,8 @@ function hyparquetFile(name, codec, encodings = {}) {
     ...list('input_ids', { type: 'INT32' }),
     ...list('probs', { type: 'DOUBLE' }),
   ]
-  const buf = parquetWriteBuffer({ columnData, schema, codec, rowGroupSize: 3, createdBy: 'hyparquet-writer 0.17.0' })
+  const kvMetadata = [{ key: 'huggingface', value: hfFeatures }]
+  const buf = parquetWriteBuffer({ columnData, schema, codec, rowGroupSize: 3, createdBy: 'hyparquet-writer 0.17.0', kvMetadata })
   fs.writeFileSync(path.join(outDir, name), new Uint8Array(buf))
   return buf
 }
@@ -119,12 +120,27 @@ function rsFile(name, table, configure) {
   // parquet-rs has no float16 writer path that every reader handles; drop it.
   const t = table.select(table.schema.fields.map((f) => f.name).filter((n) => n !== 'half'))
   const wasmTable = pw.Table.fromIPCStream(tableToIPC(t, 'stream'))
+  // parquet-wasm drops Arrow schema metadata, so the "huggingface" key goes
+  // into the Parquet key-value metadata directly (where pyarrow also puts it).
   let b = new pw.WriterPropertiesBuilder().setMaxRowGroupSize(3).setCreatedBy('parquet-rs via parquet-wasm 0.8.0')
+    .setKeyValueMetadata(new Map([['huggingface', hfFeatures]]))
   b = configure(b)
   const bytes = pw.writeParquet(wasmTable, b.build())
   fs.writeFileSync(path.join(outDir, name), bytes)
   return bytes
 }
+
+// Hugging Face datasets records ClassLabel names in the "huggingface" schema
+// metadata of the Arrow and Parquet files it writes.
+const hfFeatures = JSON.stringify({
+  info: {
+    features: {
+      id: { dtype: 'int32', _type: 'Value' },
+      label: { names: ['neg', 'pos', 'neutral'], _type: 'ClassLabel' },
+      tags: { feature: { names: ['a', 'b', 'c'], _type: 'ClassLabel' }, _type: 'Sequence' },
+    },
+  },
+})
 
 const expectedJSON = JSON.stringify({ num_rows: N, columns: rows }, null, 1)
 fs.writeFileSync(path.join(outDir, 'expected.json'), expectedJSON + '\n')
@@ -136,6 +152,7 @@ written.push(['hyparquet_snappy.parquet', hyparquetFile('hyparquet_snappy.parque
 written.push(['hyparquet_plain.parquet', hyparquetFile('hyparquet_plain.parquet', 'UNCOMPRESSED')])
 
 const at = arrowTable()
+at.schema.metadata.set('huggingface', hfFeatures)
 fs.writeFileSync(path.join(outDir, 'arrowjs_file.arrow'), tableToIPC(at, 'file'))
 fs.writeFileSync(path.join(outDir, 'arrowjs_stream.arrow'), tableToIPC(at, 'stream'))
 
