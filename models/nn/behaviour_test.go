@@ -318,3 +318,68 @@ func TestCrossEntropyAllIgnoredIsNaN(t *testing.T) {
 		t.Errorf("loss %g, want NaN as torch gives", v)
 	}
 }
+
+// TestGradNodesWithoutDualValues checks the other way to read gradients: a
+// TapeMachine without BindDualValues accumulates nothing, and the gradient
+// nodes G.Grad returns hold this run's gradients after RunAll, also for a
+// weight used twice (whose gradient Gorgonia sums with its own Add).
+func TestGradNodesWithoutDualValues(t *testing.T) {
+	build := func() (*G.ExprGraph, G.Nodes, *G.Node) {
+		g := G.NewGraph()
+		x := constNode(g, "x", []float32{1, 2, 3, 4, 5, 6, -1, 0.5, 2}, 3, 3)
+		w := constNode(g, "w", []float32{0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9}, 3, 3)
+		b := constNode(g, "b", []float32{0.1, 0.2, 0.3}, 3)
+		gamma := constNode(g, "gamma", []float32{1, 1.5, 0.5}, 3)
+		beta := constNode(g, "beta", []float32{0, 0.1, -0.1}, 3)
+		h := G.Must(Linear(x, w, b))
+		h = G.Must(GELU(h))
+		h = G.Must(AddLayerNorm(h, x, gamma, beta, 1e-5))
+		h = G.Must(Linear(h, w, nil)) // w again: its gradient is a sum
+		loss := G.Must(CrossEntropy(h, constNode(g, "y", []float32{0, 2, 1}, 3)))
+		return g, G.Nodes{w, b, gamma, beta}, loss
+	}
+	// Reference: BindDualValues, one run.
+	g, params, loss := build()
+	if _, err := G.Grad(loss, params...); err != nil {
+		t.Fatal(err)
+	}
+	m := G.NewTapeMachine(g, G.BindDualValues(params...))
+	if err := m.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	var want [][]float32
+	for _, p := range params {
+		gv, err := p.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := f32Data(gv)
+		want = append(want, append([]float32(nil), d...))
+	}
+	m.Close()
+
+	g, params, loss = build()
+	grads, err := G.Grad(loss, params...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = G.NewTapeMachine(g)
+	defer m.Close()
+	for run := range 3 {
+		m.Reset()
+		if err := m.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		for i, gn := range grads {
+			d, err := f32Data(gn.Value())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j := range d {
+				if math.Abs(float64(d[j]-want[i][j])) > 1e-6 {
+					t.Fatalf("run %d: param %s grad[%d] = %g, want %g", run, params[i].Name(), j, d[j], want[i][j])
+				}
+			}
+		}
+	}
+}

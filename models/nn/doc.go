@@ -21,6 +21,17 @@
 // Values returned by a machine run are the op's own buffers: they are
 // overwritten by the next run of the same graph, so copy what must be kept.
 //
-// Gorgonia's TapeMachine adds each run's gradients onto the previous ones; call
-// ZeroGrads on the parameters after each optimizer step.
+// Gradients can be read two ways. Without gorgonia.BindDualValues the machine
+// accumulates nothing and the nodes gorgonia.Grad returns hold the current
+// run's gradients. With BindDualValues the machine adds each run's gradients
+// onto the parameters' dual values (and onto those of every node when no
+// nodes are named, at the cost of one extra pass per node): call ZeroGrads
+// on the parameters after each optimizer step.
+//
+// Give every input node a distinct name: Gorgonia merges unnamed input nodes
+// of the same type and shape into one node.
+//
+// An op instance keeps state between its forward and backward runs (dropout
+// masks, softmax probabilities, normalisation statistics), so one graph must
+// not be run by two machines at once.
 package nn
