@@ -249,3 +249,43 @@ func TestSchedulesMatchTorch(t *testing.T) {
 		}
 	}
 }
+
+// TestAdamWResumesFromTorchState loads torch's state after step 10 (its exp_avg,
+// exp_avg_sq and step count) into a fresh AdamW and checks that the remaining steps
+// match torch's, which pins down what State.Step means for bias correction.
+func TestAdamWResumesFromTorchState(t *testing.T) {
+	var g struct{ Cases []optimCase }
+	readGolden(t, "adamw.json", &g)
+	const resumeAfter = 10
+	for _, c := range g.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ps := c.params()
+			saved := &State{Step: resumeAfter, Tensors: map[string][]float32{}}
+			after := c.Steps[resumeAfter-1].After
+			for i := range ps {
+				copy(ps[i].Data, after[ps[i].Name])
+				for _, kind := range []string{"exp_avg", "exp_avg_sq"} {
+					saved.Tensors[kind+"."+ps[i].Name] = after[kind+"."+ps[i].Name]
+				}
+			}
+			opt := NewAdamW(AdamWConfig{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay})
+			if err := opt.LoadState(saved); err != nil {
+				t.Fatal(err)
+			}
+			for k := resumeAfter; k < len(c.Steps); k++ {
+				st := c.Steps[k]
+				for i := range ps {
+					copy(ps[i].Grad, st.Grads[ps[i].Name])
+				}
+				if err := opt.Step(ps, st.LR); err != nil {
+					t.Fatalf("step %d: %v", k, err)
+				}
+				for _, p := range ps {
+					if msg := closeness(p.Data, st.After[p.Name], 1e-5, 1e-2); msg != "" {
+						t.Fatalf("step %d: param %s: %s", k, p.Name, msg)
+					}
+				}
+			}
+		})
+	}
+}

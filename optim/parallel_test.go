@@ -2,7 +2,9 @@ package optim
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // parallelOptimizer is what both optimizers offer besides the Optimizer interface.
@@ -63,5 +65,46 @@ func TestParallelStepIsBitIdentical(t *testing.T) {
 				t.Fatalf("parallel step: %v allocations, want 0", allocs)
 			}
 		})
+	}
+}
+
+// TestCloseStopsHelpers checks that Close ends the helper goroutines and that an
+// optimizer dropped without Close does not leak them.
+func TestCloseStopsHelpers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	ps := randParams(rng, parallelMinElems)
+	fillGrads(rng, ps)
+	base := runtime.NumGoroutine()
+	opt := NewAdamW(DefaultAdamWConfig())
+	opt.SetWorkers(5)
+	if err := opt.Step(ps, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n < base+4 {
+		t.Fatalf("%d goroutines after a parallel step, want at least %d", n, base+4)
+	}
+	if err := opt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGoroutines(t, base, "after Close")
+
+	dropped := NewSGD(SGDConfig{Momentum: 0.9})
+	dropped.SetWorkers(5)
+	if err := dropped.Step(ps, 1e-3); err != nil {
+		t.Fatal(err)
+	}
+	dropped = nil
+	waitGoroutines(t, base, "after the optimizer was collected")
+}
+
+func waitGoroutines(t *testing.T, want int, when string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines %s, want %d", runtime.NumGoroutine(), when, want)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
 	}
 }
