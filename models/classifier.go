@@ -42,9 +42,16 @@ type Classifier struct {
 	rng     *nn.RNG
 	padRow  map[*Param]int
 
-	mu     sync.Mutex
-	graphs map[graphKey]*compiled
+	mu        sync.Mutex
+	graphs    map[graphKey]*compiled
+	maxGraphs int
+	clock     uint64 // run counter, for least-recently-used eviction
 }
+
+// DefaultMaxGraphs is how many compiled graphs a Classifier keeps before it drops the least
+// recently used one: each training graph holds every activation of its batch shape, so a
+// length-bucketed loader would otherwise grow memory with every new bucket.
+const DefaultMaxGraphs = 12
 
 type graphKey struct {
 	batch, seq int
@@ -61,18 +68,20 @@ type compiled struct {
 	params                   []*Param
 	grads                    []*G.Node
 	hasTypes, hasLabelsInput bool
+	lastUse                  uint64
 }
 
 // NewClassifier wraps a built Arch; seed drives dropout.
 func NewClassifier(a Arch, seed uint64) *Classifier {
 	c := &Classifier{
-		arch:    a,
-		info:    a.Info(),
-		params:  a.Params(),
-		rng:     nn.NewRNG(seed),
-		padRow:  map[*Param]int{},
-		graphs:  map[graphKey]*compiled{},
-		problem: a.Info().ProblemType,
+		arch:      a,
+		info:      a.Info(),
+		params:    a.Params(),
+		rng:       nn.NewRNG(seed),
+		padRow:    map[*Param]int{},
+		graphs:    map[graphKey]*compiled{},
+		maxGraphs: DefaultMaxGraphs,
+		problem:   a.Info().ProblemType,
 	}
 	for _, e := range a.Embeddings() {
 		if e.PaddingIdx >= 0 {
@@ -211,17 +220,50 @@ func (c *Classifier) run(ctx context.Context, b *Batch, train bool, gradScale fl
 	key := graphKey{batch: b.Size, seq: b.SeqLen, train: train, loss: loss}
 	g, ok := c.graphs[key]
 	if !ok {
+		c.evict()
 		if g, err = c.compile(key); err != nil {
 			return nil, fmt.Errorf("%s: build graph %dx%d: %w", c.info.Architecture, b.Size, b.SeqLen, err)
 		}
 		c.graphs[key] = g
 	}
+	c.clock++
+	g.lastUse = c.clock
 	c.fillInputs(g, b)
 	defer g.vm.Reset()
 	if err := g.vm.RunAll(); err != nil {
 		return nil, fmt.Errorf("%s: run %dx%d: %w", c.info.Architecture, b.Size, b.SeqLen, err)
 	}
 	return c.collect(g, train, gradScale)
+}
+
+// SetMaxGraphs sets how many compiled graphs are cached (at least 1).
+func (c *Classifier) SetMaxGraphs(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxGraphs = max(n, 1)
+}
+
+// NumGraphs is the number of compiled graphs in the cache.
+func (c *Classifier) NumGraphs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.graphs)
+}
+
+// evict drops least recently used graphs until one more fits.
+func (c *Classifier) evict() {
+	for len(c.graphs) >= c.maxGraphs {
+		var oldest graphKey
+		var when uint64
+		first := true
+		for k, g := range c.graphs {
+			if first || g.lastUse < when {
+				oldest, when, first = k, g.lastUse, false
+			}
+		}
+		_ = c.graphs[oldest].vm.Close() // closing a CPU TapeMachine only drops references
+		delete(c.graphs, oldest)
+	}
 }
 
 func hasLabels(b *Batch) bool { return b.Labels != nil || b.FloatLabels != nil }
@@ -346,18 +388,29 @@ func (c *Classifier) collect(cg *compiled, train bool, gradScale float32) (*Outp
 		if err != nil || len(gv) != len(p.Grad) {
 			return nil, fmt.Errorf("%s: gradient of %s: %d values for %d (%v)", c.info.Architecture, p.Name, len(gv), len(p.Grad), err)
 		}
-		skipLo, skipHi := 0, 0
 		if row, ok := c.padRow[p]; ok { // torch's padding_idx row gets no gradient
-			skipLo, skipHi = row*p.Shape[1], (row+1)*p.Shape[1]
+			lo, hi := row*p.Shape[1], (row+1)*p.Shape[1]
+			axpy(gradScale, gv[:lo], p.Grad[:lo])
+			axpy(gradScale, gv[hi:], p.Grad[hi:])
+			continue
 		}
-		for j, v := range gv {
-			if j >= skipLo && j < skipHi {
-				continue
-			}
-			p.Grad[j] += gradScale * v
-		}
+		axpy(gradScale, gv, p.Grad)
 	}
 	return out, nil
+}
+
+// axpy adds a*x to y.
+func axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	if a == 1 {
+		for i, v := range x {
+			y[i] += v
+		}
+		return
+	}
+	for i, v := range x {
+		y[i] += a * v
+	}
 }
 
 // float32s returns the float32 data of a Gorgonia value (tensor or scalar).

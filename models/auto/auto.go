@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -60,8 +61,9 @@ func Load(ctx context.Context, dir string, o models.Options) (models.Model, erro
 	return m, nil
 }
 
-// New makes a randomly initialised model of modelType from the config.json at configPath, or
-// from the defaults of modelType when configPath is "". modelType "" takes the file's
+// New makes a randomly initialised model of modelType from the config.json at configPath (a
+// file, or a folder holding config.json), or from the defaults of modelType when configPath
+// is "". modelType "" takes the file's
 // model_type; a file whose model_type differs from modelType is an error.
 func New(ctx context.Context, modelType, configPath string, o models.Options) (models.Model, error) {
 	if err := ctx.Err(); err != nil {
@@ -69,6 +71,9 @@ func New(ctx context.Context, modelType, configPath string, o models.Options) (m
 	}
 	var data []byte
 	if configPath != "" {
+		if st, err := os.Stat(configPath); err == nil && st.IsDir() {
+			configPath = filepath.Join(configPath, "config.json")
+		}
 		var err error
 		if data, err = os.ReadFile(configPath); err != nil {
 			return nil, fmt.Errorf("auto: %w: %w", models.ErrBadConfig, err)

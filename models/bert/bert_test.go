@@ -286,3 +286,30 @@ func TestRNGStateResume(t *testing.T) {
 		t.Error("restored RNG state did not replay the dropout masks")
 	}
 }
+
+// TestGraphCacheEviction: the cache keeps at most MaxGraphs graphs, dropping the least
+// recently used, and an evicted shape still runs (rebuilt) with the same result.
+func TestGraphCacheEviction(t *testing.T) {
+	ctx := context.Background()
+	m := tiny(t, "", models.Options{Seed: 4})
+	m.SetMaxGraphs(2)
+	first, err := m.Forward(ctx, batch(1, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []int{4, 5, 3, 6} {
+		if _, err := m.Forward(ctx, batch(1, seq)); err != nil {
+			t.Fatal(err)
+		}
+		if n := m.NumGraphs(); n > 2 {
+			t.Fatalf("%d graphs cached, limit 2", n)
+		}
+	}
+	again, err := m.Forward(ctx, batch(1, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(first.Logits, again.Logits) {
+		t.Errorf("rebuilt graph gives %v, first %v", again.Logits, first.Logits)
+	}
+}
