@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -61,14 +62,15 @@ type graphKey struct {
 
 // compiled is one graph with its machine and the buffers its input nodes are bound to.
 type compiled struct {
-	vm                       G.VM
-	ids, types, pos, mask    []float32
-	labels                   []float32
-	logits, loss             *G.Node
-	params                   []*Param
-	grads                    []*G.Node
-	hasTypes, hasLabelsInput bool
-	lastUse                  uint64
+	vm                    G.VM
+	ids, types, pos, mask []float32
+	labels                []float32
+	logits, loss          *G.Node
+	params                []*Param
+	grads                 []*G.Node
+	hasTypes              bool
+	lossKind              string // problem type of the loss, "" without labels
+	lastUse               uint64
 }
 
 // NewClassifier wraps a built Arch; seed drives dropout.
@@ -97,6 +99,7 @@ func (c *Classifier) Info() Info {
 	defer c.mu.Unlock()
 	info := c.info
 	info.ProblemType = c.problem
+	info.ID2Label = maps.Clone(info.ID2Label)
 	return info
 }
 
@@ -316,7 +319,7 @@ func (c *Classifier) compile(k graphKey) (*compiled, error) {
 }
 
 func (c *Classifier) lossNode(g *G.ExprGraph, cg *compiled, logits *G.Node, k graphKey) (*G.Node, error) {
-	cg.hasLabelsInput = true
+	cg.lossKind = k.loss
 	switch k.loss {
 	case SingleLabel:
 		cg.labels = make([]float32, k.batch)
@@ -348,21 +351,14 @@ func (c *Classifier) fillInputs(cg *compiled, b *Batch) {
 		}
 	}
 	c.arch.PositionIDs(b, cg.pos)
-	if !cg.hasLabelsInput {
-		return
-	}
-	if b.Labels != nil && len(cg.labels) == len(b.Labels) && b.FloatLabels == nil {
-		for i, v := range b.Labels {
+	switch {
+	case cg.lossKind == "":
+	case cg.lossKind == SingleLabel || b.FloatLabels == nil:
+		for i, v := range b.Labels { // class ids, or integer targets
 			cg.labels[i] = float32(v)
 		}
-		return
-	}
-	if b.FloatLabels != nil {
+	default:
 		copy(cg.labels, b.FloatLabels)
-		return
-	}
-	for i, v := range b.Labels { // integer labels as regression/multi-label targets
-		cg.labels[i] = float32(v)
 	}
 }
 
