@@ -213,16 +213,25 @@ func EncodeConfig(cfg any, extra map[string]json.RawMessage) ([]byte, error) {
 
 // ApplyOverrides applies run_clm's "k=v,k=v" overrides to cfg (a pointer to a config struct),
 // parsing each value by the type of the field it sets (Python's None/True/False accepted).
-// Keys of extra (config.json keys without a field) may be overridden too; any other key is an
-// ErrUnknownConfigKey error naming the closest known key.
+// Keys of extra (config.json keys without a field) may be overridden too, and a config with an
+// AttributeMap() method (transformers' attribute_map, e.g. DistilBERT's hidden_size -> dim)
+// accepts the aliases; any other key is an ErrUnknownConfigKey error naming the closest known
+// key.
 func ApplyOverrides(cfg any, extra map[string]json.RawMessage, overrides string) error {
 	pairs, err := ParseOverrides(overrides)
 	if err != nil {
 		return err
 	}
 	fields := jsonFields(reflect.ValueOf(cfg).Elem())
+	var aliases map[string]string
+	if am, ok := cfg.(interface{ AttributeMap() map[string]string }); ok {
+		aliases = am.AttributeMap()
+	}
 	for _, kv := range pairs {
 		k, v := kv[0], kv[1]
+		if a, ok := aliases[k]; ok {
+			k = a
+		}
 		f, ok := fields[k]
 		if !ok {
 			if old, ok := extra[k]; ok {

@@ -53,6 +53,11 @@ func DefaultConfig() Config {
 	return c
 }
 
+// AttributeMap is DistilBertConfig.attribute_map: the generic names config overrides may use.
+func (c *Config) AttributeMap() map[string]string {
+	return map[string]string{"hidden_size": "dim", "num_attention_heads": "n_heads", "num_hidden_layers": "n_layers"}
+}
+
 // Validate checks that the config describes a model this package can build.
 func (c *Config) Validate() error {
 	var errs []error

@@ -51,3 +51,18 @@ func TestIgnoresTokenTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeMapOverrides: run_clm overrides may use the generic names DistilBertConfig maps.
+func TestAttributeMapOverrides(t *testing.T) {
+	m, err := New(nil, models.Options{ConfigOverrides: "vocab_size=20,hidden_size=8,num_hidden_layers=1,num_attention_heads=2,hidden_dim=16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if n := len(m.Params()); n != 4+16+4 {
+		t.Errorf("%d params, want one layer", n)
+	}
+	if s := m.Params()[0].Shape; s[1] != 8 {
+		t.Errorf("word embeddings %v, want dim 8", s)
+	}
+}
