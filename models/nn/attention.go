@@ -69,7 +69,7 @@ type attentionOp struct {
 	rng         *RNG
 	valid       []int     // per sequence: keys past the last unmasked one are skipped
 	probs       []float32 // [B, heads, S, S] softmax output
-	drop        []float32 // [B, heads, S, S] dropout mask (0 or 1/(1-p)); nil without dropout
+	drop        []uint8   // [B, heads, S, S] dropout mask (1 keep, 0 drop); nil without dropout
 	scratch     []float32 // [S, S]
 }
 
@@ -87,12 +87,12 @@ func (op *attentionOp) dropped(at, l int) []float32 {
 	if op.drop == nil {
 		return p
 	}
-	m := op.drop[at : at+ss]
+	m, ms := op.drop[at:at+ss], newMaskScale(op.p)
 	sc := op.scratch[:ss]
 	for i := 0; i < s; i++ {
 		pr, mr, sr := p[i*s:i*s+l], m[i*s:i*s+l], sc[i*s:i*s+l]
 		for j := range sr {
-			sr[j] = pr[j] * mr[j]
+			sr[j] = pr[j] * ms[mr[j]&1]
 		}
 	}
 	return sc
@@ -134,11 +134,11 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 		op.valid = make([]int, op.b)
 		op.scratch = make([]float32, ss)
 		if op.p > 0 {
-			op.drop = make([]float32, len(op.probs))
+			op.drop = make([]uint8, len(op.probs))
 		}
 	}
 	if op.drop != nil {
-		op.rng.fillMask(op.drop, op.p, float32(1/(1-op.p)))
+		op.rng.dropMask(op.drop, op.p)
 	}
 	out := op.outData()
 	scale := float32(1 / math.Sqrt(float64(op.d)))
@@ -222,11 +222,11 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			gemm(false, true, s, l, f.d, 1, dout[off:], w, v[off:], w, 0, dp, s)
 			p := f.probs[at : at+ss]
 			if f.drop != nil {
-				m := f.drop[at : at+ss]
+				m, ms := f.drop[at:at+ss], newMaskScale(f.p)
 				for i := 0; i < s; i++ {
 					dr, mr := dp[i*s:i*s+l], m[i*s:i*s+l]
 					for j := range dr {
-						dr[j] *= mr[j]
+						dr[j] *= ms[mr[j]&1]
 					}
 				}
 			}

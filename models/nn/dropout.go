@@ -10,6 +10,8 @@ import (
 // 1-p and scaled by 1/(1-p), otherwise zeroed, as torch.nn.Dropout does in
 // training mode. The mask is drawn from rng each time the op runs, and the
 // gradient reuses it. With p == 0 or a nil rng, Dropout returns x itself.
+// Masks use 16 random bits per element, so p acts rounded to a multiple of
+// 2⁻¹⁶ (0.1 acts as 0.100006); the scale is exactly 1/(1-p).
 func Dropout(x *G.Node, p float64, rng *RNG) (*G.Node, error) {
 	if x == nil {
 		return nil, fmt.Errorf("nn: dropout: nil input")
@@ -25,12 +27,12 @@ func Dropout(x *G.Node, p float64, rng *RNG) (*G.Node, error) {
 	return apply(op, "dropout", x)
 }
 
-// dropoutOp keeps its mask (0 or 1/(1-p) per element) for the backward op.
+// dropoutOp keeps its mask (1 keep, 0 drop per element) for the backward op.
 type dropoutOp struct {
 	base
 	p    float64
 	rng  *RNG
-	mask []float32
+	mask []uint8
 }
 
 func (op *dropoutOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -40,12 +42,12 @@ func (op *dropoutOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	if op.mask == nil {
-		op.mask = make([]float32, n)
+		op.mask = make([]uint8, n)
 	}
-	op.rng.fillMask(op.mask, op.p, float32(1/(1-op.p)))
-	y, x, m := op.outData(), v[0][:n], op.mask[:n]
+	op.rng.dropMask(op.mask, op.p)
+	y, x, m, sc := op.outData(), v[0][:n], op.mask[:n], newMaskScale(op.p)
 	for i := range y {
-		y[i] = x[i] * m[i]
+		y[i] = x[i] * sc[m[i]&1]
 	}
 	return op.buf, nil
 }
@@ -76,9 +78,9 @@ func (op *maskGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if op.fwd.mask == nil {
 		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
 	}
-	d, dy, m := op.outData(), v[0][:n], op.fwd.mask[:n]
+	d, dy, m, sc := op.outData(), v[0][:n], op.fwd.mask[:n], newMaskScale(op.fwd.p)
 	for i := range d {
-		d[i] = dy[i] * m[i]
+		d[i] = dy[i] * sc[m[i]&1]
 	}
 	return op.buf, nil
 }

@@ -77,9 +77,7 @@ func (op *mapOp) Do(inputs ...G.Value) (G.Value, error) {
 			y[i] = x[i] + b[i]
 		}
 	case kindGELU:
-		for i, xi := range x {
-			y[i] = 0.5 * xi * (1 + erff(xi*invSqrt2))
-		}
+		geluForward(y, x)
 	case kindReLU:
 		for i, xi := range x {
 			y[i] = max(xi, 0)
@@ -89,12 +87,7 @@ func (op *mapOp) Do(inputs ...G.Value) (G.Value, error) {
 			y[i] = float32(math.Tanh(float64(xi)))
 		}
 	case kindGELUGrad:
-		dy := v[1][:len(y)]
-		for i, xi := range x {
-			cdf := 0.5 * (1 + erff(xi*invSqrt2))
-			pdf := invSqrt2Pi * expf(-0.5*xi*xi)
-			y[i] = dy[i] * (cdf + xi*pdf)
-		}
+		geluBackward(y, x, v[1])
 	case kindReLUGrad:
 		dy := v[1][:len(y)]
 		for i, xi := range x {

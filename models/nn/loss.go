@@ -135,7 +135,7 @@ func softmaxRow(p, x []float32) float64 {
 	}
 	var s float32
 	for i, e := range x {
-		p[i] = expf(e - m)
+		p[i] = expNeg(e - m)
 		s += p[i]
 	}
 	inv := 1 / s

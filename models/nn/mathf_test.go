@@ -16,6 +16,8 @@ func TestMathfAccuracy(t *testing.T) {
 	}{
 		{"expf", expf, math.Exp, -87, 88, true, 4e-7},
 		{"expf small", expf, math.Exp, -1e-3, 1e-3, true, 2e-7},
+		{"expNeg", expNeg, math.Exp, -87.3, 0, true, 4e-7},
+		{"expNeg small", expNeg, math.Exp, -1e-3, 0, true, 2e-7},
 		{"erff", erff, math.Erf, -6, 6, false, 5e-7},
 		{"erff near 0", erff, math.Erf, -1e-2, 1e-2, true, 1e-6},
 	}
@@ -43,6 +45,12 @@ func TestMathfAccuracy(t *testing.T) {
 	}
 	if got := expf(-100); got != 0 {
 		t.Errorf("expf(-100) = %g, want 0", got)
+	}
+	if got := expNeg(-100); got != 0 {
+		t.Errorf("expNeg(-100) = %g, want 0", got)
+	}
+	if got := expNeg(-math.MaxFloat32); got != 0 {
+		t.Errorf("expNeg(-MaxFloat32) = %g, want 0", got)
 	}
 	if got := expf(100); !math.IsInf(float64(got), 1) {
 		t.Errorf("expf(100) = %g, want +Inf", got)

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -40,28 +41,41 @@ func (r *RNG) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// fillMask sets mask[i] to scale with probability 1-p and to 0 otherwise,
-// using 32 random bits per element.
-func (r *RNG) fillMask(mask []float32, p float64, scale float32) {
-	thr := uint32(p * (1 << 32))
-	if p >= 1 {
-		clear(mask)
-		return
-	}
+// keepThreshold returns the 16-bit threshold at or above which an element is
+// kept: dropout probabilities are rounded to a multiple of 2⁻¹⁶ (0.1 becomes
+// 0.100006), which lets one 64-bit draw decide four elements.
+func keepThreshold(p float64) uint32 { return uint32(math.Round(p * (1 << 16))) }
+
+// dropMask sets mask[i] to 1 (keep) with probability 1-p and to 0 otherwise.
+func (r *RNG) dropMask(mask []uint8, p float64) {
+	thr := keepThreshold(p)
 	i := 0
-	for ; i+1 < len(mask); i += 2 {
+	for ; i+4 <= len(mask); i += 4 {
 		u := r.src.Uint64()
-		mask[i] = pick(uint32(u) >= thr, scale)
-		mask[i+1] = pick(uint32(u>>32) >= thr, scale)
+		m := mask[i : i+4 : i+4]
+		m[0] = keep(uint32(u&0xffff), thr)
+		m[1] = keep(uint32(u>>16&0xffff), thr)
+		m[2] = keep(uint32(u>>32&0xffff), thr)
+		m[3] = keep(uint32(u>>48), thr)
 	}
 	if i < len(mask) {
-		mask[i] = pick(uint32(r.src.Uint64()) >= thr, scale)
+		u := r.src.Uint64()
+		for ; i < len(mask); i++ {
+			mask[i] = keep(uint32(u&0xffff), thr)
+			u >>= 16
+		}
 	}
 }
 
-func pick(keep bool, scale float32) float32 {
-	if keep {
-		return scale
+func keep(bits, thr uint32) uint8 {
+	var k uint8
+	if bits >= thr {
+		k = 1
 	}
-	return 0
+	return k
 }
+
+// maskScale maps a mask byte to the factor it applies: 0, or 1/(1-p).
+type maskScale [2]float32
+
+func newMaskScale(p float64) maskScale { return maskScale{0, float32(1 / (1 - p))} }
