@@ -54,7 +54,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		if c.Individual {
 			b = behaviorIsolated
 		}
-		return charSplitPreTokenizer{pred: func(r rune) bool { return r >= '0' && r <= '9' }, behavior: b}, nil
+		return charSplitPreTokenizer{pred: unicode.IsNumber, behavior: b}, nil // Rust char::is_numeric
 	case "ByteLevel":
 		var c struct {
 			AddPrefixSpace *bool `json:"add_prefix_space"`

@@ -143,11 +143,64 @@ function buildRoberta(src) {
   };
 }
 
+// buildMiscWordPiece exercises the other normalizers, pre-tokenizers and a TemplateProcessing
+// with its own type ids, plus truncation and padding stored in the file.
+function buildMiscWordPiece(vocab) {
+  const special = (id, t) => ({id: t, ids: [id], tokens: [t]});
+  return {
+    version: '1.0',
+    truncation: {direction: 'Right', max_length: 24, strategy: 'LongestFirst', stride: 0},
+    padding: {strategy: {Fixed: 28}, direction: 'Left', pad_to_multiple_of: null, pad_id: 0, pad_type_id: 3, pad_token: '[PAD]'},
+    added_tokens: bertSpecials().concat([added(vocab['hello'], 'hello', false, {rstrip: true, normalized: true}),
+      added(vocab['world'], 'world', false, {lstrip: true, normalized: false})]),
+    normalizer: {type: 'Sequence', normalizers: [
+      {type: 'NFKC'}, {type: 'Replace', pattern: {String: '``'}, content: '"'},
+      {type: 'Replace', pattern: {Regex: '\\s+'}, content: ' '}, {type: 'Strip', strip_left: true, strip_right: true},
+      {type: 'Lowercase'}, {type: 'NFKD'}, {type: 'StripAccents'}, {type: 'NFC'}]},
+    pre_tokenizer: {type: 'Sequence', pretokenizers: [
+      {type: 'Split', pattern: {Regex: '[0-9]+'}, behavior: 'Isolated', invert: false},
+      {type: 'Digits', individual_digits: true}, {type: 'Whitespace'},
+      {type: 'Punctuation', behavior: 'Contiguous'}, {type: 'Split', pattern: {String: '-'}, behavior: 'MergedWithNext', invert: false}]},
+    post_processor: {type: 'Sequence', processors: [{type: 'TemplateProcessing',
+      single: [{SpecialToken: {id: '[CLS]', type_id: 2}}, {Sequence: {id: 'A', type_id: 0}}, {SpecialToken: {id: '[SEP]', type_id: 2}}],
+      pair: [{SpecialToken: {id: '[CLS]', type_id: 0}}, {Sequence: {id: 'B', type_id: 1}}, {SpecialToken: {id: '[SEP]', type_id: 1}},
+        {Sequence: {id: 'A', type_id: 0}}, {SpecialToken: {id: '[MASK]', type_id: 0}}],
+      special_tokens: {'[CLS]': special(101, '[CLS]'), '[SEP]': special(102, '[SEP]'), '[MASK]': special(103, '[MASK]')}}]},
+    decoder: {type: 'WordPiece', prefix: '##', cleanup: false},
+    model: {type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 12, vocab},
+  };
+}
+
+// buildMiscBPE is a small character BPE with a continuing-subword prefix, an end-of-word
+// suffix, an unknown token with fuse_unk, Metaspace and the Unicode normalizers.
+function buildMiscBPE() {
+  const vocab = {'[UNK]': 0, '<s>': 1, '</s>': 2};
+  const add = (t) => { if (!(t in vocab)) vocab[t] = Object.keys(vocab).length; };
+  const letters = 'abcdefghijklmnopqrstuvwxyz_'.split('');
+  for (const l of letters) { add(l); add('##' + l); add(l + '</w>'); add('##' + l + '</w>'); }
+  const merges = [['t', '##h'], ['th', '##e</w>'], ['##i', '##n'], ['##in', '##g</w>'], ['a', '##n'], ['an', '##d</w>'],
+    ['##e', '##r'], ['##e', '##r</w>'], ['##e', '##d</w>'], ['s', '##t'], ['##s', '##t'], ['##o', '##n'], ['##on', '##e</w>'],
+    ['_', '##t'], ['_t', '##h'], ['_th', '##e</w>'], ['_', '##a'], ['##a', '##n'], ['##an', '##d</w>']];
+  for (const [a, b] of merges) add(a + b.slice(2));
+  return {
+    version: '1.0', truncation: null, padding: null,
+    added_tokens: [added(1, '<s>', true), added(2, '</s>', true)],
+    normalizer: {type: 'Sequence', normalizers: [{type: 'NFD'}, {type: 'StripAccents'}, {type: 'Lowercase'}]},
+    pre_tokenizer: {type: 'Metaspace', replacement: '_', prepend_scheme: 'first', split: true},
+    post_processor: {type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 1], trim_offsets: false, add_prefix_space: true},
+    decoder: null,
+    model: {type: 'BPE', dropout: null, unk_token: '[UNK]', continuing_subword_prefix: '##', end_of_word_suffix: '</w>',
+      fuse_unk: true, byte_fallback: false, ignore_merges: false, vocab, merges},
+  };
+}
+
 function main() {
   fs.mkdirSync(outDir, {recursive: true});
   const bv = bertVocab();
   write('bert-base-uncased', buildBert(bv));
   write('bert-notype', buildBertNoType(bv));
+  write('misc-wordpiece', buildMiscWordPiece(bv));
+  write('misc-bpe', buildMiscBPE());
   const src = gpt2Sources();
   write('gpt2', buildGPT2(src));
   write('roberta', buildRoberta(src));

