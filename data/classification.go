@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/hftrain/hftrain/data/tokenizer"
 )
 
 // Encoder turns text into token ids. *tokenizer.Tokenizer implements it; tests
-// use small fakes.
+// use small fakes. BuildClassification calls it from several goroutines, so
+// it must be safe for concurrent use.
 type Encoder interface {
 	// Encode tokenizes one sequence.
 	Encode(text string, addSpecialTokens bool) (*tokenizer.Encoding, error)
@@ -182,9 +185,41 @@ func fillInputs(ctx context.Context, t *Table, enc Encoder, spec Spec, ex []Exam
 		}
 		cols[k] = c
 	}
+	return tokenizeRows(ctx, enc, cols, spec.MaxSeqLength, ex)
+}
+
+// tokenizeRows encodes every row, in parallel over contiguous chunks of rows
+// (so the Encoder must be safe for concurrent use, as *tokenizer.Tokenizer
+// is). The result does not depend on the number of workers; on failure the
+// error of the lowest failing row is returned.
+func tokenizeRows(ctx context.Context, enc Encoder, cols []Column, maxLen int, ex []Example) error {
+	const minChunk = 256
+	workers := min(runtime.GOMAXPROCS(0), (len(ex)+minChunk-1)/minChunk)
+	workers = max(workers, 1)
+	chunk := (len(ex) + workers - 1) / workers
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(ex))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = tokenizeRange(ctx, enc, cols, maxLen, ex, lo, hi)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tokenizeRange(ctx context.Context, enc Encoder, cols []Column, maxLen int, ex []Example, lo, hi int) error {
 	texts := make([]string, len(cols))
-	for i := range ex {
-		if i%1024 == 0 {
+	for i := lo; i < hi; i++ {
+		if (i-lo)%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -204,13 +239,21 @@ func fillInputs(ctx context.Context, t *Table, enc Encoder, spec Spec, ex []Exam
 			e, err = enc.Encode(texts[0], true)
 		}
 		if err != nil {
-			return fmt.Errorf("row %d: tokenize %s: %w", i, strings.Join(textCols, "+"), err)
+			return fmt.Errorf("row %d: tokenize %s: %w", i, columnNames(cols), err)
 		}
-		if err := setEncoding(&ex[i], e, spec.MaxSeqLength, len(texts) == 2); err != nil {
+		if err := setEncoding(&ex[i], e, maxLen, len(texts) == 2); err != nil {
 			return fmt.Errorf("row %d: %w", i, err)
 		}
 	}
 	return nil
+}
+
+func columnNames(cols []Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name()
+	}
+	return strings.Join(names, "+")
 }
 
 // setEncoding copies e into ex, truncating it to maxLen if the encoder did

@@ -379,3 +379,36 @@ func TestBuildClassificationUsesClassLabelNames(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestTokenizeRowsParallelMatchesSequential(t *testing.T) {
+	lines := make([]string, 3000)
+	for i := range lines {
+		words := strings.Fields("a b c d e f g h i j k l m")
+		lines[i] = fmt.Sprintf(`{"text":%q,"label":%d}`, strings.Join(words[:1+i%len(words)], " "), i%2)
+	}
+	tbl := jsonlTable(t, lines...)
+	d, err := BuildClassification(context.Background(), tbl, newFake(false), Spec{MaxSeqLength: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ex := range d.Examples {
+		n := 1 + i%13
+		want := []int32{101}
+		for j := 0; j < min(n, 6); j++ {
+			want = append(want, int32(1000+j))
+		}
+		want = append(want, 102)
+		if !reflect.DeepEqual(ex.InputIDs, want) {
+			t.Fatalf("row %d: %v, want %v", i, ex.InputIDs, want)
+		}
+	}
+	// With failures in several chunks, the first failing row is reported.
+	lines[2900] = `{"text":"boom","label":0}`
+	lines[1400] = `{"text":"boom","label":0}`
+	enc := newFake(false)
+	enc.fail = "boom"
+	_, err = BuildClassification(context.Background(), jsonlTable(t, lines...), enc, Spec{})
+	if err == nil || !strings.Contains(err.Error(), "row 1400") {
+		t.Errorf("err = %v, want row 1400", err)
+	}
+}
