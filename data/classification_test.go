@@ -342,14 +342,6 @@ func TestTruncation(t *testing.T) {
 	}
 }
 
-func ExampleBuildClassification() {
-	// In real use: tbl, err := data.ReadFile(ctx, "train.parquet") and
-	// enc, err := tokenizer.FromFile("tokenizer.json").
-	tbl := &Table{}
-	_, err := BuildClassification(context.Background(), tbl, nil, Spec{})
-	fmt.Println(err != nil)
-	// Output: true
-}
 
 func TestBuildClassificationUsesClassLabelNames(t *testing.T) {
 	tbl := mustRead(t, filepath.Join("testdata", "rs_snappy.parquet"))
