@@ -342,7 +342,6 @@ func TestTruncation(t *testing.T) {
 	}
 }
 
-
 func TestBuildClassificationUsesClassLabelNames(t *testing.T) {
 	tbl := mustRead(t, filepath.Join("testdata", "rs_snappy.parquet"))
 	d, err := BuildClassification(context.Background(), tbl, newFake(false), Spec{TextColumns: []string{"label_name"}})
