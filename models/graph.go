@@ -39,9 +39,6 @@ func (gb *GraphBuilder) Node(p *Param) *G.Node {
 	return n
 }
 
-// RNG is the dropout random source of a training graph, nil in evaluation graphs.
-func (gb *GraphBuilder) RNG() *nn.RNG { return gb.rng }
-
 // Dropout applies inverted dropout with probability p in training graphs; it is the identity
 // in evaluation graphs and when p is 0.
 func (gb *GraphBuilder) Dropout(x *G.Node, p float64) (*G.Node, error) {
@@ -49,14 +46,6 @@ func (gb *GraphBuilder) Dropout(x *G.Node, p float64) (*G.Node, error) {
 		return x, nil
 	}
 	return nn.Dropout(x, p, gb.rng)
-}
-
-// AttentionDropout is the attention-probability dropout to use: p when training, else 0.
-func (gb *GraphBuilder) AttentionDropout(p float64) float64 {
-	if !gb.Train {
-		return 0
-	}
-	return p
 }
 
 // Linear applies l to x [N, in] -> [N, out].
@@ -95,6 +84,34 @@ func (gb *GraphBuilder) Embedding(e Embedding, ids *G.Node) (*G.Node, error) {
 	y, err := nn.Embedding(gb.Node(e.Weight), ids)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e.Weight.Name, err)
+	}
+	return y, nil
+}
+
+// SelfAttention projects x [B*S, H] with q, k and v and runs masked multi-head attention over
+// gb.Mask with dropout p on the probabilities (training graphs only) -> [B*S, H].
+func (gb *GraphBuilder) SelfAttention(q, k, v Linear, x *G.Node, heads int, p float64) (*G.Node, error) {
+	qn, err := gb.Linear(q, x)
+	if err != nil {
+		return nil, err
+	}
+	kn, err := gb.Linear(k, x)
+	if err != nil {
+		return nil, err
+	}
+	vn, err := gb.Linear(v, x)
+	if err != nil {
+		return nil, err
+	}
+	var rng *nn.RNG
+	if gb.Train {
+		rng = gb.rng
+	} else {
+		p = 0
+	}
+	y, err := nn.Attention(qn, kn, vn, gb.Mask, gb.Batch, gb.Seq, heads, p, rng)
+	if err != nil {
+		return nil, fmt.Errorf("%s: attention: %w", q.Weight.Name, err)
 	}
 	return y, nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -383,3 +384,30 @@ func MarshalForSave(c Config, arch string) ([]byte, error) {
 	b.TransformersVersion = TransformersVersion
 	return MarshalConfig(c)
 }
+
+// FieldErrors collects config validation errors, each naming its config.json field.
+type FieldErrors []error
+
+// Positive records an error unless v > 0.
+func (e *FieldErrors) Positive(name string, v int) {
+	if v <= 0 {
+		*e = append(*e, fmt.Errorf("%s must be positive, got %d", name, v))
+	}
+}
+
+// Probability records an error unless v is in [0, 1).
+func (e *FieldErrors) Probability(name string, v float64) {
+	if v < 0 || v >= 1 {
+		*e = append(*e, fmt.Errorf("%s must be in [0,1), got %g", name, v))
+	}
+}
+
+// Check records fmt.Errorf(format, args...) unless ok.
+func (e *FieldErrors) Check(ok bool, format string, args ...any) {
+	if !ok {
+		*e = append(*e, fmt.Errorf(format, args...))
+	}
+}
+
+// Err joins the recorded errors; nil when there are none.
+func (e FieldErrors) Err() error { return errors.Join(e...) }

@@ -116,7 +116,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 				t.Errorf("warnings: %q", w)
 			}
 			noteFormat(t, src, seen)
-			b := batchFrom(t, readST(t, filepath.Join(parityDir, c, "inputs.safetensors")))
+			b := batchFrom(t, readST(t, filepath.Join(parityDir, c, "inputs.safetensors")), "")
 			out1, err := m.Forward(context.Background(), b)
 			if err != nil {
 				t.Fatal(err)

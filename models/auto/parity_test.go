@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,39 +89,28 @@ func tensorI32(t *testing.T, f *safetensors.File, name string) ([]int32, []int) 
 	return out, ts.Shape
 }
 
-// batchFrom reads inputs.safetensors into a Batch.
-func batchFrom(t *testing.T, f *safetensors.File) *models.Batch {
+// batchFrom reads a batch stored as <prefix>input_ids, <prefix>attention_mask,
+// [<prefix>token_type_ids] and <prefix>labels (I64 class ids or F32 targets).
+func batchFrom(t *testing.T, f *safetensors.File, prefix string) *models.Batch {
 	t.Helper()
-	ids, shape := tensorI32(t, f, "input_ids")
-	mask, _ := tensorI32(t, f, "attention_mask")
-	types, _ := tensorI32(t, f, "token_type_ids")
+	ids, shape := tensorI32(t, f, prefix+"input_ids")
+	mask, _ := tensorI32(t, f, prefix+"attention_mask")
+	types, _ := tensorI32(t, f, prefix+"token_type_ids")
 	b := &models.Batch{Size: shape[0], SeqLen: shape[1], InputIDs: ids, AttentionMask: mask, TokenTypeIDs: types}
-	lt, _ := f.Tensor("labels")
-	if lt.DType == "I64" {
-		b.Labels, _ = tensorI32(t, f, "labels")
-	} else {
-		b.FloatLabels = tensorF32(t, f, "labels")
+	lt, ok := f.Tensor(prefix + "labels")
+	switch {
+	case !ok:
+		t.Fatalf("%s: no %slabels", f.Path, prefix)
+	case lt.DType == "I64":
+		b.Labels, _ = tensorI32(t, f, prefix+"labels")
+	default:
+		b.FloatLabels = tensorF32(t, f, prefix+"labels")
 	}
 	return b
 }
 
 // closeTo checks max|got-ref| <= rtol*max|ref| + atol and describes the worst element.
-func closeTo(got, ref []float32) (bool, string) {
-	if len(got) != len(ref) {
-		return false, fmt.Sprintf("%d values, want %d", len(got), len(ref))
-	}
-	var maxRef, worst float64
-	wi := 0
-	for i := range ref {
-		maxRef = math.Max(maxRef, math.Abs(float64(ref[i])))
-		if d := math.Abs(float64(got[i]) - float64(ref[i])); d > worst || math.IsNaN(d) {
-			worst, wi = d, i
-		}
-	}
-	tol := rtol*maxRef + atol
-	msg := fmt.Sprintf("worst |got-ref| %.3g at %d (got %g, ref %g), tolerance %.3g", worst, wi, got[wi], ref[wi], tol)
-	return worst <= tol && !math.IsNaN(worst), msg
-}
+func closeTo(got, ref []float32) (bool, string) { return closeToTol(got, ref, rtol, atol) }
 
 func TestParity(t *testing.T) {
 	for _, c := range parityCases(t) {
@@ -150,7 +138,7 @@ func TestParity(t *testing.T) {
 			if info := m.Info(); info.Architecture != meta.Architecture || info.NumLabels != meta.NumLabels {
 				t.Errorf("info %+v, want %s with %d labels", info, meta.Architecture, meta.NumLabels)
 			}
-			b := batchFrom(t, readST(t, filepath.Join(dir, "inputs.safetensors")))
+			b := batchFrom(t, readST(t, filepath.Join(dir, "inputs.safetensors")), "")
 			exp := readST(t, filepath.Join(dir, "expected.safetensors"))
 
 			out, err := m.ForwardBackward(context.Background(), b, 1)

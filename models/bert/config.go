@@ -1,11 +1,6 @@
 package bert
 
-import (
-	"errors"
-	"fmt"
-
-	"github.com/hftrain/hftrain/models"
-)
+import "github.com/hftrain/hftrain/models"
 
 // Config mirrors transformers' BertConfig, decoded straight from config.json; RoBERTa's
 // config embeds it.
@@ -57,48 +52,29 @@ func DefaultConfig() Config {
 
 // Validate checks that the config describes a model this package can build.
 func (c *Config) Validate() error {
-	var errs []error
-	pos := func(name string, v int) {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, v))
-		}
-	}
-	prob := func(name string, v float64) {
-		if v < 0 || v >= 1 {
-			errs = append(errs, fmt.Errorf("%s must be in [0,1), got %g", name, v))
-		}
-	}
-	pos("vocab_size", c.VocabSize)
-	pos("hidden_size", c.HiddenSize)
-	pos("num_hidden_layers", c.NumHiddenLayers)
-	pos("num_attention_heads", c.NumAttentionHeads)
-	pos("intermediate_size", c.IntermediateSize)
-	pos("max_position_embeddings", c.MaxPositionEmbeddings)
-	pos("type_vocab_size", c.TypeVocabSize)
-	prob("hidden_dropout_prob", c.HiddenDropoutProb)
-	prob("attention_probs_dropout_prob", c.AttentionProbsDropoutProb)
+	var e models.FieldErrors
+	e.Positive("vocab_size", c.VocabSize)
+	e.Positive("hidden_size", c.HiddenSize)
+	e.Positive("num_hidden_layers", c.NumHiddenLayers)
+	e.Positive("num_attention_heads", c.NumAttentionHeads)
+	e.Positive("intermediate_size", c.IntermediateSize)
+	e.Positive("max_position_embeddings", c.MaxPositionEmbeddings)
+	e.Positive("type_vocab_size", c.TypeVocabSize)
+	e.Probability("hidden_dropout_prob", c.HiddenDropoutProb)
+	e.Probability("attention_probs_dropout_prob", c.AttentionProbsDropoutProb)
 	if c.ClassifierDropout != nil {
-		prob("classifier_dropout", *c.ClassifierDropout)
+		e.Probability("classifier_dropout", *c.ClassifierDropout)
 	}
-	if c.NumAttentionHeads > 0 && c.HiddenSize%c.NumAttentionHeads != 0 {
-		errs = append(errs, fmt.Errorf("hidden_size %d is not a multiple of num_attention_heads %d", c.HiddenSize, c.NumAttentionHeads))
-	}
-	if !models.SupportedActivation(c.HiddenAct) {
-		errs = append(errs, fmt.Errorf("hidden_act %q is not supported (gelu, relu, tanh are)", c.HiddenAct))
-	}
-	if c.PositionEmbeddingType != "absolute" {
-		errs = append(errs, fmt.Errorf("position_embedding_type %q is not supported (absolute is)", c.PositionEmbeddingType))
-	}
-	if c.LayerNormEps <= 0 {
-		errs = append(errs, fmt.Errorf("layer_norm_eps must be positive, got %g", c.LayerNormEps))
-	}
-	if c.InitializerRange < 0 {
-		errs = append(errs, fmt.Errorf("initializer_range must not be negative, got %g", c.InitializerRange))
-	}
-	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
-		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize))
-	}
-	return errors.Join(errs...)
+	e.Check(c.NumAttentionHeads <= 0 || c.HiddenSize%c.NumAttentionHeads == 0,
+		"hidden_size %d is not a multiple of num_attention_heads %d", c.HiddenSize, c.NumAttentionHeads)
+	e.Check(models.SupportedActivation(c.HiddenAct), "hidden_act %q is not supported (gelu, relu, tanh are)", c.HiddenAct)
+	e.Check(c.PositionEmbeddingType == "absolute",
+		"position_embedding_type %q is not supported (absolute is)", c.PositionEmbeddingType)
+	e.Check(c.LayerNormEps > 0, "layer_norm_eps must be positive, got %g", c.LayerNormEps)
+	e.Check(c.InitializerRange >= 0, "initializer_range must not be negative, got %g", c.InitializerRange)
+	e.Check(c.PadTokenID >= 0 && c.PadTokenID < c.VocabSize,
+		"pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
+	return e.Err()
 }
 
 // ClassifierDropoutProb is classifier_dropout, or hidden_dropout_prob when it is null, as the

@@ -158,21 +158,9 @@ func NewLayer(vb *models.Builder, c *Config) (*Layer, error) {
 // Forward runs the layer on x [B*S, H].
 func (l *Layer) Forward(gb *models.GraphBuilder, x *G.Node) (*G.Node, error) {
 	s := &l.Attention.Self
-	q, err := gb.Linear(s.Query, x)
+	ctx, err := gb.SelfAttention(s.Query, s.Key, s.Value, x, s.Heads, s.Dropout) // [B*S, H]
 	if err != nil {
 		return nil, err
-	}
-	k, err := gb.Linear(s.Key, x)
-	if err != nil {
-		return nil, err
-	}
-	v, err := gb.Linear(s.Value, x)
-	if err != nil {
-		return nil, err
-	}
-	ctx, err := nn.Attention(q, k, v, gb.Mask, gb.Batch, gb.Seq, s.Heads, gb.AttentionDropout(s.Dropout), gb.RNG())
-	if err != nil {
-		return nil, fmt.Errorf("attention: %w", err)
 	}
 	ao := &l.Attention.Output
 	y, err := gb.Linear(ao.Dense, ctx)

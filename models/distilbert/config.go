@@ -1,11 +1,6 @@
 package distilbert
 
-import (
-	"errors"
-	"fmt"
-
-	"github.com/hftrain/hftrain/models"
-)
+import "github.com/hftrain/hftrain/models"
 
 // Config mirrors transformers' DistilBertConfig, decoded straight from config.json.
 //
@@ -60,40 +55,21 @@ func (c *Config) AttributeMap() map[string]string {
 
 // Validate checks that the config describes a model this package can build.
 func (c *Config) Validate() error {
-	var errs []error
-	pos := func(name string, v int) {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive, got %d", name, v))
-		}
-	}
-	prob := func(name string, v float64) {
-		if v < 0 || v >= 1 {
-			errs = append(errs, fmt.Errorf("%s must be in [0,1), got %g", name, v))
-		}
-	}
-	pos("vocab_size", c.VocabSize)
-	pos("max_position_embeddings", c.MaxPositionEmbeddings)
-	pos("n_layers", c.NLayers)
-	pos("n_heads", c.NHeads)
-	pos("dim", c.Dim)
-	pos("hidden_dim", c.HiddenDim)
-	prob("dropout", c.Dropout)
-	prob("attention_dropout", c.AttentionDropout)
-	prob("seq_classif_dropout", c.SeqClassifDropout)
-	if c.NHeads > 0 && c.Dim%c.NHeads != 0 {
-		errs = append(errs, fmt.Errorf("dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads))
-	}
-	if c.Activation != "gelu" && c.Activation != "relu" {
-		errs = append(errs, fmt.Errorf("activation %q is not supported (gelu, relu are)", c.Activation))
-	}
-	if c.SinusoidalPosEmbds {
-		errs = append(errs, errors.New("sinusoidal_pos_embds=true is not supported"))
-	}
-	if c.InitializerRange < 0 {
-		errs = append(errs, fmt.Errorf("initializer_range must not be negative, got %g", c.InitializerRange))
-	}
-	if c.PadTokenID < 0 || c.PadTokenID >= c.VocabSize {
-		errs = append(errs, fmt.Errorf("pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize))
-	}
-	return errors.Join(errs...)
+	var e models.FieldErrors
+	e.Positive("vocab_size", c.VocabSize)
+	e.Positive("max_position_embeddings", c.MaxPositionEmbeddings)
+	e.Positive("n_layers", c.NLayers)
+	e.Positive("n_heads", c.NHeads)
+	e.Positive("dim", c.Dim)
+	e.Positive("hidden_dim", c.HiddenDim)
+	e.Probability("dropout", c.Dropout)
+	e.Probability("attention_dropout", c.AttentionDropout)
+	e.Probability("seq_classif_dropout", c.SeqClassifDropout)
+	e.Check(c.NHeads <= 0 || c.Dim%c.NHeads == 0, "dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads)
+	e.Check(c.Activation == "gelu" || c.Activation == "relu", "activation %q is not supported (gelu, relu are)", c.Activation)
+	e.Check(!c.SinusoidalPosEmbds, "sinusoidal_pos_embds=true is not supported")
+	e.Check(c.InitializerRange >= 0, "initializer_range must not be negative, got %g", c.InitializerRange)
+	e.Check(c.PadTokenID >= 0 && c.PadTokenID < c.VocabSize,
+		"pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
+	return e.Err()
 }

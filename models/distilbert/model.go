@@ -142,23 +142,11 @@ func (m *Model) Forward(gb *models.GraphBuilder) (*G.Node, error) {
 // Forward runs the block on x [B*S, dim].
 func (l *TransformerBlock) Forward(gb *models.GraphBuilder, x *G.Node) (*G.Node, error) {
 	a := &l.Attention
-	q, err := gb.Linear(a.QLin, x)
-	if err != nil {
-		return nil, err
-	}
-	k, err := gb.Linear(a.KLin, x)
-	if err != nil {
-		return nil, err
-	}
-	v, err := gb.Linear(a.VLin, x)
-	if err != nil {
-		return nil, err
-	}
 	// DistilBERT fills masked scores with finfo.min instead of adding it: the same
 	// probabilities once any key in the row is real.
-	ctx, err := nn.Attention(q, k, v, gb.Mask, gb.Batch, gb.Seq, a.Heads, gb.AttentionDropout(a.Dropout), gb.RNG())
+	ctx, err := gb.SelfAttention(a.QLin, a.KLin, a.VLin, x, a.Heads, a.Dropout) // [B*S, dim]
 	if err != nil {
-		return nil, fmt.Errorf("attention: %w", err)
+		return nil, err
 	}
 	sa, err := gb.Linear(a.OutLin, ctx)
 	if err != nil {
