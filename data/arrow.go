@@ -173,7 +173,7 @@ func arrowKind(dt arrow.DataType) (Kind, bool) {
 		return KindBool, true
 	case arrow.DICTIONARY:
 		return arrowKind(dt.(*arrow.DictionaryType).ValueType)
-	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST:
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW:
 		elem, ok := arrowKind(dt.(arrow.ListLikeType).Elem())
 		if !ok {
 			return KindUnsupported, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -43,16 +44,17 @@ var fixtureKinds = map[string]Kind{
 	"score": KindFloat, "f32": KindFloat, "flag": KindBool, "tags": KindStringList,
 	"input_ids": KindIntList, "probs": KindFloatList,
 	"large_text": KindString, "small": KindInt, "half": KindFloat,
+	"fixed": KindFloatList, "big_ids": KindIntList,
 }
 
 // aliases maps extra fixture columns to the expected.json column they copy.
-var aliases = map[string]string{"large_text": "text", "small": "label", "half": "f32"}
+var aliases = map[string]string{"large_text": "text", "small": "label", "half": "f32", "fixed": "probs", "big_ids": "input_ids"}
 
 func TestReadFileFixtures(t *testing.T) {
 	exp := loadExpected(t)
 	base := []string{"id", "text", "label", "label_name", "score", "f32", "flag", "tags", "input_ids", "probs"}
-	arrowCols := []string{"id", "text", "label", "label_name", "large_text", "small", "score", "f32", "half", "flag", "tags", "input_ids", "probs"}
-	rsCols := []string{"id", "text", "label", "label_name", "large_text", "small", "score", "f32", "flag", "tags", "input_ids", "probs"}
+	arrowCols := []string{"id", "text", "label", "label_name", "large_text", "small", "score", "f32", "half", "flag", "tags", "input_ids", "probs", "fixed", "big_ids"}
+	rsCols := []string{"id", "text", "label", "label_name", "large_text", "small", "score", "f32", "flag", "tags", "input_ids", "probs", "fixed", "big_ids"}
 	tests := []struct {
 		file string
 		cols []string
@@ -117,6 +119,24 @@ func checkValue(t *testing.T, col Column, i int, raw json.RawMessage) {
 		return
 	}
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
+	if list, ok := v.([]any); ok {
+		for j, e := range list {
+			if e != nil {
+				continue
+			}
+			// A null element makes the row unreadable as a Go slice.
+			_, err1 := col.Strings(i)
+			_, err2 := col.Floats(i)
+			err := err1
+			if col.Kind() != KindStringList {
+				err = err2
+			}
+			if !errors.Is(err, ErrNull) || !strings.Contains(err.Error(), fmt.Sprintf("element %d", j)) {
+				t.Errorf("%s[%d]: err = %v, want ErrNull at element %d", col.Name(), i, err, j)
+			}
+			return
+		}
+	}
 	switch col.Kind() {
 	case KindString:
 		got, err := col.String(i)

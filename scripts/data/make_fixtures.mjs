@@ -16,7 +16,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import {
-  Bool, Dictionary, Field, Float16, Float32, Float64, Int32, Int64, Int8, LargeUtf8, List,
+  Bool, Dictionary, Field, FixedSizeList, LargeList, Float16, Float32, Float64, Int32, Int64, Int8, LargeUtf8, List,
   Table as ArrowTable, Utf8, tableFromIPC, tableToIPC, vectorFromArray, makeTable,
 } from 'apache-arrow'
 import * as pw from 'parquet-wasm/node'
@@ -37,7 +37,7 @@ const rows = {
   score: Array.from({ length: N }, (_, i) => (i === 5 ? null : i * 0.25 - 1)),
   f32: Array.from({ length: N }, (_, i) => i * 1.5),
   flag: Array.from({ length: N }, (_, i) => i % 2 === 0),
-  tags: [['a', 'b'], [], null, ['c'], ['d', 'e', 'f'], ['g'], [], ['h'], null, ['i', 'j']],
+  tags: [['a', 'b'], [], null, ['c'], ['d', null, 'f'], ['g'], [], ['h'], null, ['i', 'j']],
   input_ids: Array.from({ length: N }, (_, i) => (i === 6 ? null : Array.from({ length: 1 + (i % 4) }, (_, k) => 100 * i + k))),
   probs: Array.from({ length: N }, (_, i) => [i / 10, 1 - i / 10]),
 }
@@ -89,8 +89,9 @@ function hyparquetFile(name, codec, encodings = {}) {
 const listOf = (t) => new List(new Field('item', t, true))
 
 // arrowTable builds the rows as an Arrow JS table with several record batches
-// (rows 0-3, 4-6, 7-9, sliced from one batch so they share a schema) and a dictionary-encoded, a large_string, an int8 and a
-// float16 column, so the IPC fixtures exercise those types.
+// (rows 0-3, 4-6, 7-9, sliced from one batch so they share a schema) and
+// dictionary-encoded, large_string, int8, float16, fixed_size_list and
+// large_list columns, so the IPC fixtures exercise those types.
 function arrowTable() {
   const batch = (lo, hi) => makeTable({
     id: vectorFromArray(rows.id.slice(lo, hi), new Int32()),
@@ -106,6 +107,8 @@ function arrowTable() {
     tags: vectorFromArray(rows.tags.slice(lo, hi), listOf(new Utf8())),
     input_ids: vectorFromArray(rows.input_ids.slice(lo, hi), listOf(new Int32())),
     probs: vectorFromArray(rows.probs.slice(lo, hi), listOf(new Float32())),
+    fixed: vectorFromArray(rows.probs.slice(lo, hi), new FixedSizeList(2, new Field('item', new Float64(), true))),
+    big_ids: vectorFromArray(rows.input_ids.slice(lo, hi).map((r) => r && r.map(BigInt)), new LargeList(new Field('item', new Int64(), true))),
   })
   const whole = batch(0, N).batches[0]
   return new ArrowTable([whole.slice(0, 4), whole.slice(4, 7), whole.slice(7, 10)])
