@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,7 +10,7 @@ import (
 // bpe is the library's BPE model (byte-level or not), without dropout.
 type bpe struct {
 	vocab
-	merges       map[[2]int]mergeInfo
+	merges       map[uint64]mergeInfo // key: pairKey(left id, right id)
 	unk          string
 	hasUnk       bool
 	prefix       string
@@ -43,7 +42,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 	if c.Dropout != nil && *c.Dropout != 0 {
 		return nil, fmt.Errorf("model BPE: dropout %v is not supported (encoding would not be deterministic)", *c.Dropout)
 	}
-	b := &bpe{vocab: newVocab(c.Vocab), merges: make(map[[2]int]mergeInfo, len(c.Merges)),
+	b := &bpe{vocab: newVocab(c.Vocab), merges: make(map[uint64]mergeInfo, len(c.Merges)),
 		fuseUnk: c.FuseUnk, byteFallback: c.ByteFallback, ignoreMerges: c.IgnoreMerges}
 	if c.Unk != nil {
 		b.unk = *c.Unk
@@ -73,7 +72,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		if !ok {
 			return nil, fmt.Errorf("model BPE: merge %d (%q, %q): merged token %q not in vocabulary", rank, left, right, merged)
 		}
-		b.merges[[2]int{a, bb}] = mergeInfo{rank: rank, newID: id} // a repeated pair: the last wins
+		b.merges[pairKey(a, bb)] = mergeInfo{rank: rank, newID: id} // a repeated pair: the last wins
 	}
 	return b, nil
 }
@@ -106,23 +105,54 @@ type mergeItem struct {
 	pos, rank, newID int
 }
 
-// mergeQueue is a min-heap on (rank, pos), as the library's BinaryHeap of Merge.
+func pairKey(a, b int) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
+
+// mergeQueue is a min-heap on (rank, pos), as the library's BinaryHeap of Merge. It is
+// written out instead of using container/heap to avoid boxing every item.
 type mergeQueue []mergeItem
 
-func (q mergeQueue) Len() int { return len(q) }
-func (q mergeQueue) Less(i, j int) bool {
+func (q mergeQueue) less(i, j int) bool {
 	if q[i].rank != q[j].rank {
 		return q[i].rank < q[j].rank
 	}
 	return q[i].pos < q[j].pos
 }
-func (q mergeQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *mergeQueue) Push(x any)   { *q = append(*q, x.(mergeItem)) }
-func (q *mergeQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
+
+func (q *mergeQueue) push(x mergeItem) {
+	*q = append(*q, x)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !h.less(i, p) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func (q *mergeQueue) pop() mergeItem {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && h.less(l, m) {
+			m = l
+		}
+		if r := l + 1; r < n && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }
 
 func (b *bpe) tokenize(word string) ([]token, error) {
@@ -223,20 +253,19 @@ func (b *bpe) symbols(word string) ([]symbol, error) {
 func (b *bpe) mergeAll(syms []symbol) []symbol {
 	q := make(mergeQueue, 0, len(syms))
 	for i := 0; i+1 < len(syms); i++ {
-		if m, ok := b.merges[[2]int{syms[i].id, syms[i+1].id}]; ok {
-			q = append(q, mergeItem{pos: i, rank: m.rank, newID: m.newID})
+		if m, ok := b.merges[pairKey(syms[i].id, syms[i+1].id)]; ok {
+			q.push(mergeItem{pos: i, rank: m.rank, newID: m.newID})
 		}
 	}
-	heap.Init(&q)
-	for q.Len() > 0 {
-		top := heap.Pop(&q).(mergeItem)
+	for len(q) > 0 {
+		top := q.pop()
 		cur := &syms[top.pos]
 		if cur.length == 0 || cur.next == -1 {
 			continue
 		}
 		nextPos := cur.next
 		right := syms[nextPos]
-		if m, ok := b.merges[[2]int{cur.id, right.id}]; !ok || m.newID != top.newID {
+		if m, ok := b.merges[pairKey(cur.id, right.id)]; !ok || m.newID != top.newID {
 			continue
 		}
 		cur.id = top.newID
@@ -247,13 +276,13 @@ func (b *bpe) mergeAll(syms []symbol) []symbol {
 			syms[right.next].prev = top.pos
 		}
 		if cur.prev >= 0 {
-			if m, ok := b.merges[[2]int{syms[cur.prev].id, cur.id}]; ok {
-				heap.Push(&q, mergeItem{pos: cur.prev, rank: m.rank, newID: m.newID})
+			if m, ok := b.merges[pairKey(syms[cur.prev].id, cur.id)]; ok {
+				q.push(mergeItem{pos: cur.prev, rank: m.rank, newID: m.newID})
 			}
 		}
 		if cur.next >= 0 && cur.next < len(syms) {
-			if m, ok := b.merges[[2]int{cur.id, syms[cur.next].id}]; ok {
-				heap.Push(&q, mergeItem{pos: top.pos, rank: m.rank, newID: m.newID})
+			if m, ok := b.merges[pairKey(cur.id, syms[cur.next].id)]; ok {
+				q.push(mergeItem{pos: top.pos, rank: m.rank, newID: m.newID})
 			}
 		}
 	}

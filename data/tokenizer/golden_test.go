@@ -87,7 +87,12 @@ func loadFixture(t testing.TB, name string) *Tokenizer {
 
 func loadGoldens(t testing.TB, name string) (goldenMeta, []goldenRecord) {
 	t.Helper()
-	b := gunzipFile(t, filepath.Join("testdata", "golden_"+name+".jsonl.gz"))
+	return loadGoldensAt(t, filepath.Join("testdata", "golden_"+name+".jsonl.gz"))
+}
+
+func loadGoldensAt(t testing.TB, path string) (goldenMeta, []goldenRecord) {
+	t.Helper()
+	b := gunzipFile(t, path)
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	var meta goldenMeta

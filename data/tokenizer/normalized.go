@@ -93,7 +93,20 @@ func (n *normString) transformRange(start, end int, dest []charChange, initialOf
 }
 
 // mapChars applies a one-to-many character mapping (lowercase, byte-level) to the whole text.
+// Text the mapping leaves unchanged is left alone, which saves the common ASCII case.
 func (n *normString) mapChars(f func(r rune, out []charChange) []charChange) {
+	var scratch [4]charChange
+	same := true
+	for _, r := range n.normalized {
+		out := f(r, scratch[:0])
+		if len(out) != 1 || out[0].c != r || out[0].change != 0 {
+			same = false
+			break
+		}
+	}
+	if same {
+		return
+	}
 	dest := make([]charChange, 0, len(n.normalized))
 	for _, r := range n.normalized {
 		dest = f(r, dest)
@@ -103,6 +116,16 @@ func (n *normString) mapChars(f func(r rune, out []charChange) []charChange) {
 
 // filter keeps only the characters for which keep is true (NormalizedString::filter).
 func (n *normString) filter(keep func(rune) bool) {
+	all := true
+	for _, r := range n.normalized {
+		if !keep(r) {
+			all = false
+			break
+		}
+	}
+	if all {
+		return
+	}
 	removed, removedStart := 0, 0
 	var last rune
 	haveLast := false

@@ -140,15 +140,26 @@ function cases(name, tok) {
   return out;
 }
 
+// With HFTRAIN_TOKENIZER_JSON=a.json,b.json and HFTRAIN_GOLDEN_DIR=dir it encodes other
+// tokenizer.json files instead (for local cross-checks; nothing of that is committed).
 async function main() {
-  for (const name of NAMES) {
-    const tmp = path.join(os.tmpdir(), 'hftrain-' + name + '.json');
-    fs.writeFileSync(tmp, zlib.gunzipSync(fs.readFileSync(path.join(dataDir, name + '.json.gz'))));
+  const extra = process.env.HFTRAIN_TOKENIZER_JSON;
+  const outDir = process.env.HFTRAIN_GOLDEN_DIR || dataDir;
+  const names = extra ? extra.split(',') : NAMES;
+  for (const entry of names) {
+    let name = entry;
+    let tmp = path.join(os.tmpdir(), 'hftrain-' + name + '.json');
+    if (extra) {
+      name = path.basename(entry, '.json');
+      tmp = entry;
+    } else {
+      fs.writeFileSync(tmp, zlib.gunzipSync(fs.readFileSync(path.join(dataDir, name + '.json.gz'))));
+    }
     const tok = Tokenizer.fromFile(tmp);
     const run1 = (c) => run(tmp, tok, c);
     const lines = [JSON.stringify({meta: {vocab_size: tok.getVocabSize(true), model_vocab_size: tok.getVocabSize(false)}})];
     for (const c of cases(name, tok)) lines.push(JSON.stringify(await run1(c)));
-    const file = path.join(dataDir, 'golden_' + name + '.jsonl.gz');
+    const file = path.join(outDir, 'golden_' + name + '.jsonl.gz');
     fs.writeFileSync(file, zlib.gzipSync(Buffer.from(lines.join('\n') + '\n'), {level: 9}));
     console.log('wrote', file, lines.length - 1, 'encodings');
   }
