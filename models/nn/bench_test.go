@@ -123,3 +123,15 @@ func BenchmarkAddLayerNorm(b *testing.B)      { benchGraph(b, true, benchAddLaye
 func BenchmarkAddLayerNormFwd(b *testing.B)   { benchGraph(b, false, benchAddLayerNorm) }
 func BenchmarkGELU4096x1024(b *testing.B)     { benchGraph(b, true, benchGELU) }
 func BenchmarkGELU4096x1024Fwd(b *testing.B)  { benchGraph(b, false, benchGELU) }
+
+// The harness's own cost (the MSE loss, forward and backward, on an input of
+// the output's shape), to subtract from the fwd+bwd figures above.
+func benchIdentity(rows, cols int) func(g *G.ExprGraph, r *rand.Rand) (*G.Node, G.Nodes) {
+	return func(g *G.ExprGraph, r *rand.Rand) (*G.Node, G.Nodes) {
+		x := benchNode(g, r, "x", rows, cols)
+		return x, G.Nodes{x}
+	}
+}
+
+func BenchmarkHarness4096x256(b *testing.B)  { benchGraph(b, true, benchIdentity(benchN, benchH)) }
+func BenchmarkHarness4096x1024(b *testing.B) { benchGraph(b, true, benchIdentity(benchN, benchFFN)) }

@@ -102,8 +102,8 @@ func clamp4(x float32) float32 {
 	return x
 }
 
-// geluForward sets y = 0.5·x·(1 + erf(x/√2)).
-func geluForward(y, x []float32) {
+// geluForwardGo sets y = 0.5·x·(1 + erf(x/√2)).
+func geluForwardGo(y, x []float32) {
 	x = x[:len(y)]
 	for i, xi := range x {
 		t := clamp4(xi * invSqrt2)
@@ -114,8 +114,8 @@ func geluForward(y, x []float32) {
 	}
 }
 
-// geluBackward sets d = dy·(Φ(x) + x·φ(x)), the derivative of the exact GELU.
-func geluBackward(d, x, dy []float32) {
+// geluBackwardGo sets d = dy·(Φ(x) + x·φ(x)), the derivative of the exact GELU.
+func geluBackwardGo(d, x, dy []float32) {
 	x, dy = x[:len(d)], dy[:len(d)]
 	for i, xi := range x {
 		t := clamp4(xi * invSqrt2)

@@ -56,3 +56,46 @@ func TestMathfAccuracy(t *testing.T) {
 		t.Errorf("expf(100) = %g, want +Inf", got)
 	}
 }
+
+// TestGELUKernels checks the GELU loops (vector kernels where the CPU has
+// them, the Go loops for the tail) against float64 formulas, for lengths
+// that exercise the tail and for extreme inputs.
+func TestGELUKernels(t *testing.T) {
+	t.Logf("vector kernels: %t", haveAVX2FMA)
+	refF := func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
+	refD := func(x float64) float64 {
+		return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-x*x/2)/math.Sqrt(2*math.Pi)
+	}
+	special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 3.9, -3.9, 4.1, -4.1, 13, -13, 40, -40, 1e30, -1e30}
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 1000, 1003} {
+		x := make([]float32, n)
+		dy := make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*1.7)) * 7
+			dy[i] = float32(math.Cos(float64(i)))
+			if i < len(special) && n > 100 {
+				x[i] = special[i]
+			}
+		}
+		y := make([]float32, n)
+		d := make([]float32, n)
+		geluForward(y, x)
+		geluBackward(d, x, dy)
+		for i, xi := range x {
+			xf := float64(xi)
+			if e := math.Abs(float64(y[i])-refF(xf)) / max(1, math.Abs(xf)); e > 1e-6 {
+				t.Fatalf("n=%d: GELU(%g) = %g, want %g", n, xi, y[i], refF(xf))
+			}
+			want := float64(dy[i]) * refD(xf)
+			if e := math.Abs(float64(d[i]) - want); e > 1e-6 {
+				t.Fatalf("n=%d: dy·GELU'(%g) = %g, want %g", n, xi, d[i], want)
+			}
+		}
+	}
+	nan := []float32{float32(math.NaN()), 1, 2, 3, 4, 5, 6, 7}
+	y := make([]float32, 8)
+	geluForward(y, nan)
+	if !math.IsNaN(float64(y[0])) {
+		t.Errorf("GELU(NaN) = %g, want NaN", y[0])
+	}
+}

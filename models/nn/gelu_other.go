@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package nn
+
+// haveAVX2FMA is false: there are no vector kernels on this build.
+const haveAVX2FMA = false
+
+// geluForward sets y = GELU(x).
+func geluForward(y, x []float32) { geluForwardGo(y, x) }
+
+// geluBackward sets d = dy·GELU'(x).
+func geluBackward(d, x, dy []float32) { geluBackwardGo(d, x, dy) }
