@@ -16,9 +16,10 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// readParquet reads a whole Parquet file and checks the rows read against the
-// footer's num_rows: an older arrow-go silently returned 0 rows for valid files
-// (see DATA.md in the design notes), so the count is never trusted blindly.
+// readParquet reads a whole Parquet file, one record batch at a time so that
+// only one batch is held in Arrow form next to the growing columns, and checks
+// the rows read against the footer's num_rows: an older arrow-go silently
+// returned 0 rows for valid files, so the count is never trusted blindly.
 func readParquet(ctx context.Context, path string) (*Table, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
@@ -33,26 +34,21 @@ func readParquet(ctx context.Context, path string) (*Table, error) {
 	if groupRows != want {
 		return nil, fmt.Errorf("parquet footer says %d rows but its row groups hold %d", want, groupRows)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: 1 << 16}, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true, BatchSize: 1 << 14}, memory.DefaultAllocator)
 	if err != nil {
 		return nil, fmt.Errorf("parquet to arrow: %w", err)
 	}
-	tbl, err := fr.ReadTable(ctx)
+	rr, err := fr.GetRecordReader(ctx, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read parquet: %w", err)
 	}
-	defer tbl.Release()
-	if tbl.NumRows() != want {
-		return nil, fmt.Errorf("read %d rows but the parquet footer says %d", tbl.NumRows(), want)
-	}
-	schema := tbl.Schema()
-	chunks := make([][]arrow.Array, schema.NumFields())
-	for i := range chunks {
-		chunks[i] = tbl.Column(i).Data().Chunks()
-	}
-	t, err := tableFromArrow(ctx, schema, chunks, int(want))
+	defer rr.Release()
+	t, err := tableFromReader(ctx, rr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read parquet: %w", err)
+	}
+	if int64(t.n) != want {
+		return nil, fmt.Errorf("read %d rows but the parquet footer says %d", t.n, want)
 	}
 	if t.classNames == nil {
 		if v := pf.MetaData().KeyValueMetadata().FindValue(hfMetadataKey); v != nil {
@@ -74,21 +70,17 @@ func readIPCFile(ctx context.Context, path string) (*Table, error) {
 		return nil, fmt.Errorf("arrow ipc file: %w", err)
 	}
 	defer r.Close()
-	var recs []arrow.RecordBatch
-	defer func() {
-		for _, rec := range recs {
-			rec.Release()
-		}
-	}()
+	sink := newArrowSink(r.Schema())
 	for i := 0; i < r.NumRecords(); i++ {
 		rec, err := r.RecordBatch(i)
 		if err != nil {
 			return nil, fmt.Errorf("arrow ipc file: record batch %d: %w", i, err)
 		}
-		rec.Retain()
-		recs = append(recs, rec)
+		if err := sink.add(ctx, rec); err != nil {
+			return nil, fmt.Errorf("arrow ipc file: record batch %d: %w", i, err)
+		}
 	}
-	return tableFromRecords(ctx, r.Schema(), recs)
+	return sink.table()
 }
 
 // readIPCStream reads an Arrow IPC stream, the format of Hugging Face
@@ -99,60 +91,79 @@ func readIPCStream(ctx context.Context, rd io.Reader) (*Table, error) {
 		return nil, fmt.Errorf("arrow ipc stream: %w", err)
 	}
 	defer r.Release()
-	var recs []arrow.RecordBatch
-	defer func() {
-		for _, rec := range recs {
-			rec.Release()
-		}
-	}()
-	for r.Next() {
-		rec := r.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
+	t, err := tableFromReader(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("arrow ipc stream: %w", err)
 	}
-	if err := r.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("arrow ipc stream: record batch %d: %w", len(recs), err)
-	}
-	return tableFromRecords(ctx, r.Schema(), recs)
+	return t, nil
 }
 
-func tableFromRecords(ctx context.Context, schema *arrow.Schema, recs []arrow.RecordBatch) (*Table, error) {
-	chunks := make([][]arrow.Array, schema.NumFields())
-	n := 0
-	for _, rec := range recs {
-		n += int(rec.NumRows())
-		for i := range chunks {
-			chunks[i] = append(chunks[i], rec.Column(i))
+// tableFromReader drains a record batch reader into a Table.
+func tableFromReader(ctx context.Context, rr array.RecordReader) (*Table, error) {
+	sink := newArrowSink(rr.Schema())
+	for i := 0; rr.Next(); i++ {
+		if err := sink.add(ctx, rr.RecordBatch()); err != nil {
+			return nil, fmt.Errorf("record batch %d: %w", i, err)
 		}
 	}
-	return tableFromArrow(ctx, schema, chunks, n)
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("after %d rows: %w", sink.n, err)
+	}
+	return sink.table()
 }
 
-// tableFromArrow copies Arrow chunks into hftrain columns. A column of a type
-// hftrain does not use (struct, binary, ...) becomes an unsupported column
-// rather than failing the whole file: datasets often carry such extras.
-func tableFromArrow(ctx context.Context, schema *arrow.Schema, chunks [][]arrow.Array, n int) (*Table, error) {
-	t := &Table{n: n}
-	if md := schema.Metadata(); md.FindKey(hfMetadataKey) >= 0 {
-		t.setHFMetadata(md.Values()[md.FindKey(hfMetadataKey)])
-	}
+// arrowSink copies Arrow record batches into hftrain columns. A column of a
+// type hftrain does not use (struct, binary, ...) becomes an unsupported
+// column rather than failing the whole file: datasets often carry such
+// extras.
+type arrowSink struct {
+	schema *arrow.Schema
+	cols   []*builder // nil for unsupported fields
+	n      int
+}
+
+func newArrowSink(schema *arrow.Schema) *arrowSink {
+	s := &arrowSink{schema: schema, cols: make([]*builder, schema.NumFields())}
 	for i, f := range schema.Fields() {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if kind, ok := arrowKind(f.Type); ok {
+			s.cols[i] = newBuilder(f.Name, kind)
 		}
-		kind, ok := arrowKind(f.Type)
-		if !ok {
-			t.add(unsupported(f.Name, n, "unsupported Arrow type "+f.Type.String()))
+	}
+	return s
+}
+
+func (s *arrowSink) add(ctx context.Context, rec arrow.RecordBatch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if int(rec.NumCols()) != len(s.cols) {
+		return fmt.Errorf("record batch has %d columns, schema %d", rec.NumCols(), len(s.cols))
+	}
+	for i, b := range s.cols {
+		if b == nil {
 			continue
 		}
-		b := newBuilder(f.Name, kind)
-		for _, arr := range chunks[i] {
-			if err := appendArrow(b, arr); err != nil {
-				return nil, fmt.Errorf("column %q: %w", f.Name, err)
-			}
+		if err := appendArrow(b, rec.Column(i)); err != nil {
+			return fmt.Errorf("column %q: %w", b.c.name, err)
 		}
-		if b.c.n != n {
-			return nil, fmt.Errorf("column %q has %d rows, table has %d", f.Name, b.c.n, n)
+	}
+	s.n += int(rec.NumRows())
+	return nil
+}
+
+func (s *arrowSink) table() (*Table, error) {
+	t := &Table{n: s.n}
+	if md := s.schema.Metadata(); md.FindKey(hfMetadataKey) >= 0 {
+		t.setHFMetadata(md.Values()[md.FindKey(hfMetadataKey)])
+	}
+	for i, f := range s.schema.Fields() {
+		b := s.cols[i]
+		if b == nil {
+			t.add(unsupported(f.Name, s.n, "unsupported Arrow type "+f.Type.String()))
+			continue
+		}
+		if b.c.n != s.n {
+			return nil, fmt.Errorf("column %q has %d rows, table has %d", f.Name, b.c.n, s.n)
 		}
 		t.add(b.c)
 	}
