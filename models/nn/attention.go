@@ -232,12 +232,9 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 			for i := 0; i < s; i++ {
 				pr, dr := p[i*s:i*s+l], dp[i*s:i*s+l]
-				var dot float32
+				pd := dot(pr, dr)
 				for j, pj := range pr {
-					dot += pj * dr[j]
-				}
-				for j, pj := range pr {
-					dr[j] = pj * (dr[j] - dot)
+					dr[j] = pj * (dr[j] - pd)
 				}
 			}
 			gemm(false, false, s, f.d, l, scale, dp, s, k[off:], w, 0, dq[off:], w)

@@ -95,17 +95,8 @@ func (op *layerNormOp) Do(inputs ...G.Value) (G.Value, error) {
 			}
 			xr = yr // normalise the sum in place
 		}
-		var s float32
-		for _, e := range xr {
-			s += e
-		}
-		mean := s / float32(h)
-		var ss float32
-		for _, e := range xr {
-			d := e - mean
-			ss += d * d
-		}
-		rstd := float32(1 / math.Sqrt(float64(ss/float32(h)+op.eps)))
+		mean := sum(xr) / float32(h)
+		rstd := float32(1 / math.Sqrt(float64(sumSqDev(xr, mean)/float32(h)+op.eps)))
 		op.mean[r], op.rstd[r] = mean, rstd
 		for i, e := range xr {
 			yr[i] = (e-mean)*rstd*gamma[i] + beta[i]
@@ -161,6 +152,7 @@ func (op *layerNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 type layerNormGradOp struct {
 	base
 	fwd *layerNormOp
+	g   []float32 // one row of dy·γ
 }
 
 func (op *layerNormGradOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -178,6 +170,9 @@ func (op *layerNormGradOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
 	}
 	x, gamma, dy := v[0], v[len(v)-2], v[len(v)-1]
+	if op.g == nil {
+		op.g = make([]float32, h)
+	}
 	out := op.outData()
 	dx, dgamma, dbeta := out[:nh], out[nh:nh+h], out[nh+h:]
 	clear(dgamma)
@@ -195,18 +190,19 @@ func (op *layerNormGradOp) Do(inputs ...G.Value) (G.Value, error) {
 				dxr[i] = (xr[i] - mean) * rstd
 			}
 		}
-		var sg, sgx float32
 		for i, xh := range dxr {
 			d := dyr[i]
 			dgamma[i] += d * xh
 			dbeta[i] += d
-			g := d * gamma[i]
-			sg += g
-			sgx += g * xh
 		}
-		mg, mgx := sg/float32(h), sgx/float32(h)
+		// Σg and Σg·x̂ with g = dy·γ, as Σ dy·γ and Σ (dy·γ)·x̂.
+		g := op.g[:h]
+		for i, d := range dyr {
+			g[i] = d * gamma[i]
+		}
+		mg, mgx := sum(g)/float32(h), dot(g, dxr)/float32(h)
 		for i, xh := range dxr {
-			dxr[i] = (dyr[i]*gamma[i] - mg - xh*mgx) * rstd
+			dxr[i] = (g[i] - mg - xh*mgx) * rstd
 		}
 	}
 	return op.buf, nil

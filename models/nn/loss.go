@@ -133,11 +133,10 @@ func softmaxRow(p, x []float32) float64 {
 	for _, e := range x[1:] {
 		m = max(m, e)
 	}
-	var s float32
 	for i, e := range x {
 		p[i] = expNeg(e - m)
-		s += p[i]
 	}
+	s := sum(p)
 	inv := 1 / s
 	for i := range p {
 		p[i] *= inv

@@ -99,3 +99,30 @@ func TestGELUKernels(t *testing.T) {
 		t.Errorf("GELU(NaN) = %g, want NaN", y[0])
 	}
 }
+
+func TestReductions(t *testing.T) {
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 256} {
+		a := make([]float32, n)
+		b := make([]float32, n)
+		var ws, wq, wd float64
+		for i := range a {
+			a[i] = float32(math.Sin(float64(i) + 1))
+			b[i] = float32(math.Cos(float64(i) * 3))
+			ws += float64(a[i])
+			wq += (float64(a[i]) - 0.25) * (float64(a[i]) - 0.25)
+			wd += float64(a[i]) * float64(b[i])
+		}
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"sum", float64(sum(a)), ws},
+			{"sumSqDev", float64(sumSqDev(a, 0.25)), wq},
+			{"dot", float64(dot(a, b)), wd},
+		} {
+			if math.Abs(c.got-c.want) > 1e-5*max(1, float64(n)) {
+				t.Errorf("n=%d %s = %g, want %g", n, c.name, c.got, c.want)
+			}
+		}
+	}
+}
