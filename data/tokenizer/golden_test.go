@@ -40,6 +40,11 @@ type goldenRecord struct {
 	Decoded           *string  `json:"decoded"`
 	DecodedSkip       *string  `json:"decoded_skip"`
 	Error             string   `json:"error"`
+
+	// A batch record: inputs {text, pair or null}, encoded with EncodeBatch / EncodePairBatch
+	// and batch-longest padding.
+	Batch     [][2]*string   `json:"batch"`
+	Encodings []goldenRecord `json:"encodings"`
 }
 
 type goldenMeta struct {
@@ -146,8 +151,44 @@ func encodeRecord(tk *Tokenizer, r *goldenRecord) (*Encoding, error) {
 	return tk.Encode(r.Text, r.Special)
 }
 
+// diffBatch describes the first difference of a batch record (all singles or all pairs).
+func diffBatch(tk *Tokenizer, r *goldenRecord) string {
+	tk = tk.WithPadding(Padding{Left: r.Pad.Direction == "Left", PadID: r.Pad.PadID, PadToken: r.Pad.PadToken})
+	var texts []string
+	var pairs [][2]string
+	for _, in := range r.Batch {
+		if in[1] == nil {
+			texts = append(texts, *in[0])
+		} else {
+			pairs = append(pairs, [2]string{*in[0], *in[1]})
+		}
+	}
+	var encs []*Encoding
+	var err error
+	switch {
+	case len(pairs) == 0:
+		encs, err = tk.EncodeBatch(texts, r.Special)
+	case len(texts) == 0:
+		encs, err = tk.EncodePairBatch(pairs, r.Special)
+	default:
+		return "golden batch mixes singles and pairs"
+	}
+	if err != nil {
+		return fmt.Sprintf("unexpected error: %v", err)
+	}
+	for i := range encs {
+		if d := diffEncoding(encs[i], &r.Encodings[i]); d != "" {
+			return fmt.Sprintf("batch item %d: %s", i, d)
+		}
+	}
+	return ""
+}
+
 // diffRecord describes the first difference between the encoding and the golden record.
 func diffRecord(tk *Tokenizer, r *goldenRecord) string {
+	if r.Batch != nil {
+		return diffBatch(tk, r)
+	}
 	e, err := encodeRecord(tk, r)
 	if r.Error != "" {
 		if err == nil {
@@ -158,17 +199,8 @@ func diffRecord(tk *Tokenizer, r *goldenRecord) string {
 	if err != nil {
 		return fmt.Sprintf("unexpected error: %v", err)
 	}
-	for _, f := range []struct {
-		name      string
-		got, want any
-	}{
-		{"tokens", e.Tokens, r.Tokens}, {"ids", e.IDs, r.IDs}, {"type_ids", e.TypeIDs, r.TypeIDs},
-		{"attention_mask", e.AttentionMask, r.AttentionMask},
-		{"special_tokens_mask", e.SpecialTokensMask, r.SpecialTokensMask}, {"offsets", e.Offsets, r.Offsets},
-	} {
-		if !reflect.DeepEqual(f.got, f.want) {
-			return fmt.Sprintf("%s:\n got  %v\n want %v", f.name, f.got, f.want)
-		}
+	if d := diffEncoding(e, r); d != "" {
+		return d
 	}
 	if r.Decoded != nil {
 		for _, d := range []struct {
@@ -179,6 +211,22 @@ func diffRecord(tk *Tokenizer, r *goldenRecord) string {
 			if err != nil || got != d.want {
 				return fmt.Sprintf("decode(skip=%v): got %q (err %v), want %q", d.skip, got, err, d.want)
 			}
+		}
+	}
+	return ""
+}
+
+func diffEncoding(e *Encoding, r *goldenRecord) string {
+	for _, f := range []struct {
+		name      string
+		got, want any
+	}{
+		{"tokens", e.Tokens, r.Tokens}, {"ids", e.IDs, r.IDs}, {"type_ids", e.TypeIDs, r.TypeIDs},
+		{"attention_mask", e.AttentionMask, r.AttentionMask},
+		{"special_tokens_mask", e.SpecialTokensMask, r.SpecialTokensMask}, {"offsets", e.Offsets, r.Offsets},
+	} {
+		if !reflect.DeepEqual(f.got, f.want) {
+			return fmt.Sprintf("%s:\n got  %v\n want %v", f.name, f.got, f.want)
 		}
 	}
 	return ""

@@ -73,9 +73,20 @@ function record(enc) {
   };
 }
 
-async function run(file, shared, c) {
-  // A configured record gets its own tokenizer so the file's own settings stay for the others.
-  const tok = (c.trunc || c.pad) ? Tokenizer.fromFile(file) : shared;
+// runBatch encodes a batch with batch-longest padding (setPadding without maxLength).
+async function runBatch(file, c) {
+  const tok = Tokenizer.fromFile(file);
+  tok.setPadding({direction: c.pad.direction.toLowerCase(), padId: c.pad.pad_id, padTypeId: 0, padToken: c.pad.pad_token});
+  const inputs = c.batch.map(([a, b]) => (b === null ? a : [a, b]));
+  const encs = await tok.encodeBatch(inputs, {addSpecialTokens: c.special});
+  return {batch: c.batch, special: c.special, pad: c.pad, encodings: encs.map(record)};
+}
+
+async function run(file, shared, ownSettings, c) {
+  if (c.batch) return runBatch(file, c);
+  // When the file has its own truncation or padding, a configured record gets a tokenizer of
+  // its own so those settings stay for the other records.
+  const tok = (ownSettings && (c.trunc || c.pad)) ? Tokenizer.fromFile(file) : shared;
   const rec = {text: c.text, pair: c.pair === undefined ? null : c.pair, special: c.special,
     trunc: c.trunc || null, pad: c.pad || null};
   if (c.trunc) tok.setTruncation(c.trunc.max_length, {strategy: c.trunc.strategy, direction: c.trunc.direction.toLowerCase(), stride: 0});
@@ -89,6 +100,11 @@ async function run(file, shared, c) {
     }
   } catch (e) {
     rec.error = String(e.message || e);
+  } finally {
+    if (!ownSettings) {
+      tok.disableTruncation();
+      tok.disablePadding();
+    }
   }
   return rec;
 }
@@ -126,6 +142,12 @@ function cases(name, tok) {
     out.push({text: t, special: true, pad: {fixed: 24, direction: i % 2 ? 'Left' : 'Right', pad_id: padID, pad_token: padTok}});
   }
   out.push({text: texts[200], pair: texts[201], special: true, trunc: lf(20), pad: {fixed: 24, direction: 'Right', pad_id: padID, pad_token: padTok}});
+  // Batches padded to their longest member.
+  for (let i = 0; i < 6; i++) {
+    const batch = [];
+    for (let k = 0; k < 5; k++) batch.push([texts[(i * 31 + k * 7) % texts.length], i % 2 ? texts[(i + k) % texts.length] : null]);
+    out.push({batch, special: i % 2 === 0, pad: {fixed: null, direction: i % 3 ? 'Right' : 'Left', pad_id: padID, pad_token: padTok}});
+  }
   // Pair truncation on a grid of lengths: repeated one-token words and one long digit word.
   const gen = [(n) => Array(n).fill('a').join(' '), (n) => '7'.repeat(n * 3)];
   for (const g of gen) {
@@ -156,7 +178,8 @@ async function main() {
       fs.writeFileSync(tmp, zlib.gunzipSync(fs.readFileSync(path.join(dataDir, name + '.json.gz'))));
     }
     const tok = Tokenizer.fromFile(tmp);
-    const run1 = (c) => run(tmp, tok, c);
+    const js = JSON.parse(fs.readFileSync(tmp, 'utf8'));
+    const run1 = (c) => run(tmp, tok, js.truncation !== null || js.padding !== null, c);
     const lines = [JSON.stringify({meta: {vocab_size: tok.getVocabSize(true), model_vocab_size: tok.getVocabSize(false)}})];
     for (const c of cases(name, tok)) lines.push(JSON.stringify(await run1(c)));
     const file = path.join(outDir, 'golden_' + name + '.jsonl.gz');
