@@ -91,7 +91,7 @@ func BuildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) 
 // validation split uses the same ids even if it lacks some labels.
 func BuildClassificationWithLabels(ctx context.Context, t *Table, enc Encoder, spec Spec, labels []string) (*Dataset, error) {
 	if len(labels) == 0 && spec.ProblemType != Regression {
-		return nil, errors.New("data: classification: empty label list")
+		return nil, errors.New("data: classification: empty label list (for a regression split set Spec.ProblemType to Regression)")
 	}
 	spec.LabelList = labels
 	return BuildClassification(ctx, t, enc, spec)

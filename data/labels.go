@@ -184,36 +184,7 @@ func multiLabels(col Column, fixed []string) (*labels, error) {
 	l := &labels{problem: MultiLabel, names: fixed, floats: make([][]float32, n)}
 	switch col.Kind() {
 	case KindStringList:
-		rows := make([][]string, n)
-		seen := make(map[string]bool)
-		for i := range rows {
-			r, err := col.Strings(i)
-			if err != nil {
-				return nil, fmt.Errorf("label: %w", err)
-			}
-			rows[i] = r
-			for _, s := range r {
-				if fixed == nil && !seen[s] {
-					seen[s] = true
-					l.names = append(l.names, s)
-				}
-			}
-		}
-		if fixed == nil {
-			sort.Strings(l.names)
-		}
-		index := nameIndex(l.names)
-		for i, r := range rows {
-			l.floats[i] = make([]float32, len(l.names))
-			for _, s := range r {
-				id, ok := index[s]
-				if !ok {
-					return nil, rowErr(col, i, "unknown label %q (labels: %s)", s, strings.Join(l.names, ", "))
-				}
-				l.floats[i][id] = 1
-			}
-		}
-		return l, nil
+		return multiNameLabels(col, fixed)
 	case KindFloatList:
 		return multiHotLabels(col, fixed)
 	}
@@ -246,6 +217,43 @@ func multiLabels(col Column, fixed []string) (*labels, error) {
 		l.floats[i] = make([]float32, len(l.names))
 		for _, v := range r {
 			l.floats[i][v] = 1
+		}
+	}
+	return l, nil
+}
+
+// multiNameLabels reads lists of label names into multi-hot rows; derived
+// names are sorted.
+func multiNameLabels(col Column, fixed []string) (*labels, error) {
+	n := col.Len()
+	l := &labels{problem: MultiLabel, names: fixed, floats: make([][]float32, n)}
+	rows := make([][]string, n)
+	seen := make(map[string]bool)
+	for i := range rows {
+		r, err := col.Strings(i)
+		if err != nil {
+			return nil, fmt.Errorf("label: %w", err)
+		}
+		rows[i] = r
+		for _, s := range r {
+			if fixed == nil && !seen[s] {
+				seen[s] = true
+				l.names = append(l.names, s)
+			}
+		}
+	}
+	if fixed == nil {
+		sort.Strings(l.names)
+	}
+	index := nameIndex(l.names)
+	for i, r := range rows {
+		l.floats[i] = make([]float32, len(l.names))
+		for _, s := range r {
+			id, ok := index[s]
+			if !ok {
+				return nil, rowErr(col, i, "unknown label %q (labels: %s)", s, strings.Join(l.names, ", "))
+			}
+			l.floats[i][id] = 1
 		}
 	}
 	return l, nil
