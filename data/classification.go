@@ -124,6 +124,16 @@ func buildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) 
 	if problem == Regression {
 		d.Labels, d.NumLabels = nil, 1
 	}
+	if tok, ok := enc.(*tokenizer.Tokenizer); ok {
+		// As tokenizer(text, padding=False, truncation=True, max_length=...)
+		// in transformers: the call's settings replace any padding or
+		// truncation saved in tokenizer.json. Batches are padded later.
+		maxLen := spec.MaxSeqLength
+		if maxLen == 0 {
+			maxLen = -1
+		}
+		enc = tok.WithoutPadding().WithTruncation(maxLen)
+	}
 	if err := fillInputs(ctx, t, enc, spec, d.Examples); err != nil {
 		return nil, err
 	}

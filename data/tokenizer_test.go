@@ -126,3 +126,39 @@ func TestBuildClassificationRealTokenizerPairs(t *testing.T) {
 		t.Errorf("Labels = %q", d.Labels)
 	}
 }
+
+// A tokenizer.json that saves its own padding and truncation (many do) must
+// not pad examples or truncate them to its own length: BuildClassification
+// overrides both, as transformers' tokenizer call does.
+func TestBuildClassificationOverridesSavedPaddingAndTruncation(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "tiny_bert.tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tj map[string]any
+	if err := json.Unmarshal(raw, &tj); err != nil {
+		t.Fatal(err)
+	}
+	tj["padding"] = map[string]any{"strategy": map[string]any{"Fixed": 16}, "direction": "Right", "pad_to_multiple_of": nil,
+		"pad_id": 0, "pad_type_id": 0, "pad_token": "[UNK]"}
+	tj["truncation"] = map[string]any{"max_length": 4, "strategy": "LongestFirst", "direction": "Right", "stride": 0}
+	b, _ := json.Marshal(tj)
+	tok, err := tokenizer.FromBytes("saved", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := tok.Encode("a b c d e", true); len(e.IDs) != 16 {
+		t.Fatalf("fixture tokenizer does not pad: %d ids", len(e.IDs))
+	}
+	tbl := jsonlTable(t, `{"text":"a b c d e","label":0}`, `{"text":"a b c d e f g h i j","label":1}`)
+	d, err := BuildClassification(context.Background(), tbl, tok, Spec{MaxSeqLength: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Examples[0].InputIDs; !reflect.DeepEqual(got, []int32{101, 1000, 1001, 1002, 1003, 1004, 102}) {
+		t.Errorf("row 0 = %v", got)
+	}
+	if got := len(d.Examples[1].InputIDs); got != 8 {
+		t.Errorf("row 1 has %d ids, want MaxSeqLength 8", got)
+	}
+}
