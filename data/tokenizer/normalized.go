@@ -9,10 +9,13 @@ import (
 // for every normalized byte, the byte range of the original text it came from. Offsets of
 // tokens are computed through these alignments, so every normalizer and pre-tokenizer edits
 // the text only through transformRange, which keeps them exact.
+//
+// Alignments are kept as offsets into the full input, so slicing shares them without copying;
+// no method writes into an alignment array in place.
 type normString struct {
 	original   string
 	normalized string
-	align      [][2]int // per normalized byte: [start, end) in original
+	align      [][2]int // per normalized byte: [start, end) in the full input
 	shift      int      // byte offset of original within the full input
 }
 
@@ -61,7 +64,7 @@ func (n *normString) transformRange(start, end int, dest []charChange, initialOf
 	buf := make([]byte, 0, len(replaced)+len(dest))
 	align := make([][2]int, 0, len(replaced)+len(dest))
 	for _, d := range dest {
-		var a [2]int
+		a := [2]int{n.shift, n.shift}
 		switch {
 		case d.change > 0:
 			if offset >= 1 && offset-1 < len(n.align) {
@@ -174,16 +177,10 @@ func (n *normString) convertOffsets(start, end int) (int, int, bool) {
 	if start == end {
 		return start, end, true
 	}
-	if start > end {
+	if start > end || end > len(n.align) {
 		return 0, 0, false
 	}
-	if len(n.normalized) == 0 && start == 0 && end == 0 {
-		return 0, len(n.original), true
-	}
-	if end > len(n.align) {
-		return 0, 0, false
-	}
-	return n.align[start][0], n.align[end-1][1], true
+	return n.align[start][0] - n.shift, n.align[end-1][1] - n.shift, true
 }
 
 // slice returns the part of n covering normalized bytes [start, end).
@@ -192,14 +189,10 @@ func (n *normString) slice(start, end int) (*normString, error) {
 	if !ok || os > oe || oe > len(n.original) {
 		return nil, fmt.Errorf("invalid normalized range [%d, %d)", start, end)
 	}
-	align := make([][2]int, end-start)
-	for i, a := range n.align[start:end] {
-		align[i] = [2]int{a[0] - os, a[1] - os}
-	}
 	return &normString{
 		original:   n.original[os:oe],
 		normalized: n.normalized[start:end],
-		align:      align,
+		align:      n.align[start:end:end],
 		shift:      n.shift + os,
 	}, nil
 }
