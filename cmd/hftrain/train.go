@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hftrain/hftrain/config"
+	"github.com/hftrain/hftrain/data"
+	"github.com/hftrain/hftrain/data/tokenizer"
+	"github.com/hftrain/hftrain/models"
+	"github.com/hftrain/hftrain/models/auto"
+	"github.com/hftrain/hftrain/trainer"
+)
+
+// stringList is a repeatable string flag (--set k=v --set k=v).
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// trainCmd loads the config, the tokenizer, the data and the model, fine-tunes, evaluates and saves.
+func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "YAML config file (env HFTRAIN_CONFIG)")
+	var sets stringList
+	fs.Var(&sets, "set", "override one key: --set learning_rate=3e-5 (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("train: unexpected argument %q (keys are set with --set key=value)", fs.Arg(0))
+	}
+	cfg, err := config.Load(*cfgPath, os.Environ(), sets)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	for _, n := range cfg.Notes {
+		logf("note: %s", n)
+	}
+	logf("hftrain %s: %s", version(), setupThreads(cfg.Training.NumThreads))
+
+	job, err := prepare(ctx, cfg, logf)
+	if err != nil {
+		return err
+	}
+	defer job.model.Close()
+	targs := trainerArgs(cfg, job)
+	tr, err := trainer.New(targs, job.model, job.train, trainer.Options{
+		Eval: job.eval, Out: stderr, SaveExtras: job.copyTokenizer,
+	})
+	if err != nil {
+		return err
+	}
+	if err := tr.Train(ctx); err != nil {
+		return err
+	}
+	return writeResults(cfg.Training.OutputDir, tr.State(), logf)
+}
+
+// job is everything a run needs, resolved from the config.
+type job struct {
+	tok           *tokenizer.Tokenizer
+	tokenizerDir  string
+	train, eval   *data.Dataset
+	model         models.Model
+	maxSeqLength  int
+	copyTokenizer func(dir string) error
+}
+
+func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any)) (*job, error) {
+	m, d := cfg.Model, cfg.Data
+	if m.ModelNameOrPath != "" && !isDir(m.ModelNameOrPath) {
+		return nil, fmt.Errorf("model_name_or_path %q is not a local folder; downloading from the Hugging Face Hub is not supported yet", m.ModelNameOrPath)
+	}
+	tokSrc := m.TokenizerName
+	if tokSrc == "" {
+		tokSrc = m.ModelNameOrPath
+	}
+	if tokSrc == "" {
+		return nil, errors.New("tokenizer_name is required when training from scratch (model_type without model_name_or_path)")
+	}
+	tokFile := tokenizerFile(tokSrc)
+	tok, err := tokenizer.FromFile(tokFile)
+	if err != nil {
+		return nil, err
+	}
+	j := &job{tok: tok, tokenizerDir: filepath.Dir(tokFile)}
+	j.copyTokenizer = func(dir string) error { return copyTokenizerFiles(j.tokenizerDir, dir) }
+
+	// The model's config decides the longest usable sequence, so the model comes first; its head
+	// is sized from the data, so the labels are read from the training set before it is built.
+	if d.TrainFile == "" {
+		if d.DatasetName != "" {
+			return nil, fmt.Errorf("dataset_name %q: Hub datasets are not supported yet; use train_file", d.DatasetName)
+		}
+		return nil, errors.New("train_file is required")
+	}
+	trainTable, err := data.ReadFile(ctx, d.TrainFile)
+	if err != nil {
+		return nil, err
+	}
+	spec := data.Spec{
+		TextColumns:  cfg.TextColumns(),
+		LabelColumn:  d.LabelColumnName,
+		MaxSeqLength: d.MaxSeqLength,
+	}
+	enc := tok.WithoutPadding().WithTruncation(d.MaxSeqLength)
+	train, err := data.BuildClassification(ctx, trainTable, enc, spec)
+	if err != nil {
+		return nil, fmt.Errorf("train_file %s: %w", d.TrainFile, err)
+	}
+	if d.MaxTrainSamples > 0 && d.MaxTrainSamples < len(train.Examples) {
+		train.Examples = train.Examples[:d.MaxTrainSamples]
+	}
+	var eval *data.Dataset
+	switch {
+	case d.ValidationFile != "":
+		vt, err := data.ReadFile(ctx, d.ValidationFile)
+		if err != nil {
+			return nil, err
+		}
+		eval, err = data.BuildClassificationWithLabels(ctx, vt, enc, spec, train.Labels)
+		if err != nil {
+			return nil, fmt.Errorf("validation_file %s: %w", d.ValidationFile, err)
+		}
+	case d.ValidationSplitPercentage > 0:
+		train, eval = data.SplitValidation(train, d.ValidationSplitPercentage, uint64(cfg.Training.DataSeedOrSeed()))
+		logf("validation: %d%% of train_file held out (%d rows)", d.ValidationSplitPercentage, len(eval.Examples))
+	}
+	if eval != nil && d.MaxEvalSamples > 0 && d.MaxEvalSamples < len(eval.Examples) {
+		eval.Examples = eval.Examples[:d.MaxEvalSamples]
+	}
+
+	id2label := map[int]string{}
+	for i, l := range train.Labels {
+		id2label[i] = l
+	}
+	opts := models.Options{
+		NumLabels: train.NumLabels, ProblemType: train.ProblemType, ID2Label: id2label,
+		ConfigOverrides: m.ConfigOverrides, Seed: uint64(cfg.Training.Seed),
+		Warnf: func(format string, a ...any) { logf("warning: "+format, a...) },
+	}
+	if len(train.Labels) == 0 {
+		opts.ID2Label = nil
+	}
+	var model models.Model
+	if m.ModelNameOrPath != "" {
+		model, err = auto.Load(ctx, m.ModelNameOrPath, opts)
+	} else {
+		logf("training %s from scratch (random init, seed %d)", m.ModelType, cfg.Training.Seed)
+		model, err = auto.New(ctx, m.ModelType, m.ConfigName, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	info := model.Info()
+	if tv := tok.VocabSize(); tv > info.VocabSize {
+		model.Close()
+		return nil, fmt.Errorf("the tokenizer has %d tokens but the model's vocab_size is %d: set vocab_size (config_overrides) or use the model's own tokenizer", tv, info.VocabSize)
+	}
+	j.maxSeqLength = d.MaxSeqLength
+	if info.MaxPositions > 0 && j.maxSeqLength > info.MaxPositions {
+		return nil, fmt.Errorf("max_seq_length %d is longer than the model allows (%d positions)", d.MaxSeqLength, info.MaxPositions)
+	}
+	logf("data: %d training rows, %d validation rows, %d labels %v (%s)",
+		len(train.Examples), lenExamples(eval), train.NumLabels, train.Labels, train.ProblemType)
+	j.train, j.eval, j.model = train, eval, model
+	return j, nil
+}
+
+func lenExamples(d *data.Dataset) int {
+	if d == nil {
+		return 0
+	}
+	return len(d.Examples)
+}
+
+func trainerArgs(cfg *config.Config, j *job) trainer.Args {
+	t := cfg.Training
+	pad := int32(0)
+	if id, ok := j.tok.PadID(); ok {
+		pad = int32(id)
+	} else if info := j.model.Info(); info.PadTokenID >= 0 {
+		pad = int32(info.PadTokenID)
+	}
+	return trainer.Args{
+		OutputDir: t.OutputDir, NumTrainEpochs: t.NumTrainEpochs, MaxSteps: t.MaxSteps,
+		TrainBatchSize: t.PerDeviceTrainBatchSize, EvalBatchSize: t.PerDeviceEvalBatchSize,
+		GradAccum: t.GradientAccumulationSteps, LearningRate: t.LearningRate, WeightDecay: t.WeightDecay,
+		AdamBeta1: t.AdamBeta1, AdamBeta2: t.AdamBeta2, AdamEpsilon: t.AdamEpsilon, MaxGradNorm: t.MaxGradNorm,
+		Optim: t.Optim, Scheduler: t.LRSchedulerType, WarmupRatio: t.WarmupRatio, WarmupSteps: t.WarmupSteps,
+		LoggingSteps: t.LoggingSteps, LogFirstStep: t.LoggingFirstStep,
+		EvalStrategy: t.EvalStrategy, EvalSteps: t.EvalSteps, SaveStrategy: t.SaveStrategy, SaveSteps: t.SaveSteps,
+		Seed: uint64(t.DataSeedOrSeed()), Shuffle: cfg.Data.Shuffle, DropLast: t.DataloaderDropLast,
+		MaxSeqLength: j.maxSeqLength, PadID: pad,
+	}
+}
+
+// writeResults prints the final evaluation and writes all_results.json as the example scripts do.
+func writeResults(outputDir string, st *trainer.State, logf func(string, ...any)) error {
+	res := map[string]float64{"epoch": st.Epoch}
+	for _, e := range st.LogHistory {
+		for k, v := range e.Values {
+			if strings.HasPrefix(k, "train_") {
+				res[k] = v
+			}
+		}
+	}
+	for k, v := range st.LastEvalMetrics {
+		res[k] = v
+	}
+	if len(st.LastEvalMetrics) > 0 {
+		keys := make([]string, 0)
+		for k := range st.LastEvalMetrics {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		logf("***** eval metrics *****")
+		for _, k := range keys {
+			logf("  %-24s = %.4f", k, st.LastEvalMetrics[k])
+		}
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(outputDir, "all_results.json"), append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing all_results.json: %w", err)
+	}
+	return nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// tokenizerFile accepts a tokenizer.json path or a folder holding one.
+func tokenizerFile(p string) string {
+	if isDir(p) {
+		return filepath.Join(p, "tokenizer.json")
+	}
+	return p
+}
+
+// tokenizerFiles are the files that make a folder's tokenizer loadable by transformers.
+var tokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
+
+func copyTokenizerFiles(src, dst string) error {
+	for _, name := range tokenizerFiles {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package trainer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Hook extends the training loop without touching it: logging, evaluation, checkpoints and
+// progress are hooks, and callers add their own through Options.Hooks.
+type Hook interface {
+	// AfterStep runs after every optimizer update.
+	AfterStep(ctx context.Context, t *Trainer, r StepResult) error
+	// AfterEpoch runs when the loop leaves an epoch (also when it stops inside one).
+	AfterEpoch(ctx context.Context, t *Trainer, epoch int) error
+	// AfterTrain runs once when training ends normally.
+	AfterTrain(ctx context.Context, t *Trainer) error
+}
+
+// NopHook implements Hook with methods that do nothing; embed it to implement only what you need.
+type NopHook struct{}
+
+// AfterStep does nothing.
+func (NopHook) AfterStep(context.Context, *Trainer, StepResult) error { return nil }
+
+// AfterEpoch does nothing.
+func (NopHook) AfterEpoch(context.Context, *Trainer, int) error { return nil }
+
+// AfterTrain does nothing.
+func (NopHook) AfterTrain(context.Context, *Trainer) error { return nil }
+
+// logHook averages the training loss over logging_steps updates and logs it with grad_norm,
+// learning_rate and throughput, as Trainer._maybe_log_save_evaluate does.
+type logHook struct {
+	NopHook
+	lossSum float64
+	steps   int
+	samples int
+	seconds float64
+}
+
+func (h *logHook) AfterStep(_ context.Context, t *Trainer, r StepResult) error {
+	h.lossSum += r.Loss
+	h.steps++
+	h.samples += r.Samples
+	h.seconds += r.Duration.Seconds()
+	s := t.state.GlobalStep
+	if s%t.args.LoggingSteps != 0 && !(s == 1 && t.args.LogFirstStep) && s != t.state.MaxSteps {
+		return nil
+	}
+	entry := map[string]float64{
+		"loss":               round4(h.lossSum / float64(h.steps)),
+		"grad_norm":          r.GradNorm,
+		"learning_rate":      t.sched.LR(s), // the rate the next update uses, as transformers logs it
+		"samples_per_second": round3(float64(h.samples) / h.seconds),
+	}
+	*h = logHook{}
+	return t.Log(entry)
+}
+
+// evalHook evaluates every eval_steps updates or at each epoch's end, as eval_strategy says,
+// and always once at the end of training when there is a validation set.
+type evalHook struct {
+	NopHook
+	lastStep int
+}
+
+func (h *evalHook) run(ctx context.Context, t *Trainer) error {
+	if t.eval == nil || h.lastStep == t.state.GlobalStep {
+		return nil
+	}
+	m, err := t.Evaluate(ctx)
+	if err != nil {
+		return err
+	}
+	h.lastStep = t.state.GlobalStep
+	t.state.LastEvalMetrics = m
+	return t.Log(m)
+}
+
+func (h *evalHook) AfterStep(ctx context.Context, t *Trainer, _ StepResult) error {
+	if t.args.EvalStrategy == "steps" && t.state.GlobalStep%t.args.EvalSteps == 0 {
+		return h.run(ctx, t)
+	}
+	return nil
+}
+
+func (h *evalHook) AfterEpoch(ctx context.Context, t *Trainer, _ int) error {
+	if t.args.EvalStrategy == "epoch" {
+		return h.run(ctx, t)
+	}
+	return nil
+}
+
+func (h *evalHook) AfterTrain(ctx context.Context, t *Trainer) error { return h.run(ctx, t) }
+
+// checkpointHook writes output_dir/checkpoint-<step>/ as save_strategy says, and the final model
+// into output_dir at the end. Each checkpoint is a model folder transformers can load, written to
+// a temporary directory and renamed into place so an interrupted save never looks complete.
+type checkpointHook struct {
+	NopHook
+	saveExtras func(dir string) error
+}
+
+func (h *checkpointHook) AfterStep(_ context.Context, t *Trainer, _ StepResult) error {
+	if t.args.SaveStrategy == "steps" && t.state.GlobalStep%t.args.SaveSteps == 0 && t.state.GlobalStep != t.state.MaxSteps {
+		return h.checkpoint(t)
+	}
+	return nil
+}
+
+func (h *checkpointHook) AfterEpoch(_ context.Context, t *Trainer, _ int) error {
+	if t.args.SaveStrategy == "epoch" && t.state.GlobalStep != t.state.MaxSteps {
+		return h.checkpoint(t)
+	}
+	return nil
+}
+
+func (h *checkpointHook) checkpoint(t *Trainer) error {
+	dir := filepath.Join(t.args.OutputDir, fmt.Sprintf("checkpoint-%d", t.state.GlobalStep))
+	if err := SaveModelDir(t.model, dir, h.saveExtras); err != nil {
+		return err
+	}
+	t.log.Printf("saved checkpoint %s", dir)
+	return nil
+}
+
+func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
+	if err := t.model.Save(t.args.OutputDir); err != nil {
+		return fmt.Errorf("trainer: saving the final model to %s: %w", t.args.OutputDir, err)
+	}
+	if h.saveExtras != nil {
+		if err := h.saveExtras(t.args.OutputDir); err != nil {
+			return fmt.Errorf("trainer: saving tokenizer files to %s: %w", t.args.OutputDir, err)
+		}
+	}
+	t.log.Printf("saved the fine-tuned model to %s", t.args.OutputDir)
+	return nil
+}
+
+// SaveModelDir writes a model folder (model, config and extras) atomically: into a temporary
+// sibling directory first, synced, then renamed to dir. An existing dir is replaced.
+func SaveModelDir(m interface{ Save(string) error }, dir string, extras func(string) error) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)+"-")
+	if err != nil {
+		return fmt.Errorf("trainer: saving %s: %w", dir, err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := m.Save(tmp); err != nil {
+		return fmt.Errorf("trainer: saving %s: %w", dir, err)
+	}
+	if extras != nil {
+		if err := extras(tmp); err != nil {
+			return fmt.Errorf("trainer: saving %s: %w", dir, err)
+		}
+	}
+	if err := syncDir(tmp); err != nil {
+		return fmt.Errorf("trainer: saving %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("trainer: replacing %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("trainer: saving %s: %w", dir, err)
+	}
+	return syncDir(filepath.Dir(dir))
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// formatValues prints a log entry's values in a stable order, as the Trainer prints its dicts.
+func formatValues(v map[string]float64) string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("'%s': %.4g", k, v[k])
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}

@@ -1,0 +1,302 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/hftrain/hftrain/data"
+	"github.com/hftrain/hftrain/models"
+	"github.com/hftrain/hftrain/optim"
+)
+
+// Trainer fine-tunes one model on one dataset. Create it with New and run Train.
+type Trainer struct {
+	args     Args
+	model    models.Model
+	train    *data.Batcher
+	numTrain int
+	eval     *data.Batcher
+	evalDS   *data.Dataset
+	info     models.Info
+	hooks    []Hook
+	log      *Logger
+
+	params []optim.Param
+	opt    optim.Optimizer
+	sched  optim.Schedule
+
+	state State
+}
+
+// State is the progress of a run, in the terms of Hugging Face's TrainerState.
+type State struct {
+	GlobalStep      int        // optimizer updates done
+	MaxSteps        int        // updates planned
+	Epoch           float64    // fractional epoch
+	StepsPerEpoch   int        // updates per epoch
+	NumTrainEpochs  int        // epochs the loop will visit
+	LogHistory      []LogEntry // every entry logged, in order
+	ShouldStop      bool       // set by a hook to end training after the current step
+	SamplesSeen     int64      // training rows consumed
+	TrainLossSum    float64    // sum of step losses, for train_loss at the end
+	LastEvalMetrics Metrics    // metrics of the last evaluation, "eval_" prefixed
+}
+
+// Options are the parts of a Trainer that are not TrainingArguments.
+type Options struct {
+	// Eval is the validation set; nil disables evaluation.
+	Eval *data.Dataset
+	// Out receives the progress display and log lines (os.Stderr in the CLI); nil discards them.
+	Out io.Writer
+	// SaveExtras writes what the model does not own (tokenizer files) into a saved model folder.
+	SaveExtras func(dir string) error
+	// Hooks run after the built-in ones (logging, evaluation, checkpoints, progress).
+	Hooks []Hook
+}
+
+// New prepares a run: batches, optimizer with Hugging Face's parameter groups, LR schedule.
+func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, error) {
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
+	if train == nil || len(train.Examples) == 0 {
+		return nil, errors.New("trainer: the training set is empty")
+	}
+	buckets := data.DefaultBuckets(args.MaxSeqLength)
+	tb, err := data.NewBatcher(train, data.BatchOptions{
+		BatchSize: args.TrainBatchSize, Shuffle: args.Shuffle, Seed: args.Seed,
+		PadID: args.PadID, Buckets: buckets, DropLast: args.DropLast,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("trainer: training batches: %w", err)
+	}
+	t := &Trainer{args: args, model: m, train: tb, numTrain: len(train.Examples), info: m.Info(), evalDS: o.Eval}
+	if o.Eval != nil && len(o.Eval.Examples) > 0 {
+		t.eval, err = data.NewBatcher(o.Eval, data.BatchOptions{
+			BatchSize: args.EvalBatchSize, PadID: args.PadID, Buckets: buckets,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("trainer: evaluation batches: %w", err)
+		}
+	}
+	for _, p := range m.Params() {
+		t.params = append(t.params, optim.Param{Name: p.Name, Data: p.Data, Grad: p.Grad, NoDecay: p.NoDecay})
+	}
+	switch args.Optim {
+	case "", "adamw_torch", "adamw_hf", "adamw_torch_fused":
+		t.opt = optim.NewAdamW(optim.AdamWConfig{Beta1: args.AdamBeta1, Beta2: args.AdamBeta2, Eps: args.AdamEpsilon, WeightDecay: args.WeightDecay})
+	case "sgd":
+		t.opt = optim.NewSGD(optim.SGDConfig{WeightDecay: args.WeightDecay})
+	default:
+		return nil, fmt.Errorf("trainer: optim %q is not supported (adamw_torch, sgd)", args.Optim)
+	}
+	t.state.StepsPerEpoch = (tb.NumBatches() + args.GradAccum - 1) / args.GradAccum
+	if t.state.StepsPerEpoch == 0 {
+		return nil, errors.New("trainer: no full batch in the training set (dataloader_drop_last with fewer rows than a batch)")
+	}
+	if args.MaxSteps > 0 {
+		t.state.MaxSteps = args.MaxSteps
+	} else {
+		t.state.MaxSteps = int(math.Ceil(args.NumTrainEpochs * float64(t.state.StepsPerEpoch)))
+	}
+	t.state.NumTrainEpochs = (t.state.MaxSteps + t.state.StepsPerEpoch - 1) / t.state.StepsPerEpoch
+	warmup := optim.WarmupSteps(args.WarmupSteps, args.WarmupRatio, t.state.MaxSteps)
+	t.sched, err = optim.NewSchedule(args.Scheduler, args.LearningRate, warmup, t.state.MaxSteps, optim.ScheduleOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("trainer: lr_scheduler_type: %w", err)
+	}
+	t.log, err = NewLogger(args.OutputDir, o.Out)
+	if err != nil {
+		return nil, err
+	}
+	t.hooks = append(t.hooks, &logHook{}, &evalHook{}, &checkpointHook{saveExtras: o.SaveExtras})
+	t.hooks = append(t.hooks, o.Hooks...)
+	return t, nil
+}
+
+// State returns the run's progress so far.
+func (t *Trainer) State() *State { return &t.state }
+
+// Args returns the arguments the run uses.
+func (t *Trainer) Args() Args { return t.args }
+
+// Model returns the model being trained.
+func (t *Trainer) Model() models.Model { return t.model }
+
+// Log records one entry (with epoch and step added) in the history, the JSONL file and the terminal.
+func (t *Trainer) Log(values map[string]float64) error {
+	e := LogEntry{Values: values, Epoch: round4(t.state.Epoch), Step: t.state.GlobalStep}
+	t.state.LogHistory = append(t.state.LogHistory, e)
+	return t.log.Write(e)
+}
+
+// Train runs the loop until max steps, the end of the last epoch, cancellation, or a hook's stop.
+// It evaluates and saves as the arguments say and writes the final model to output_dir.
+func (t *Trainer) Train(ctx context.Context) (err error) {
+	defer func() {
+		if cerr := t.log.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	t.log.Printf("training %s (%s): %d examples, %d epochs, %d optimizer steps (batch %d x accumulation %d)",
+		t.info.Architecture, t.info.ProblemType, t.numTrain, t.state.NumTrainEpochs, t.state.MaxSteps,
+		t.args.TrainBatchSize, t.args.GradAccum)
+	start := time.Now()
+	progress := newProgress(t.log, t.state.MaxSteps)
+	for epoch := 0; t.state.GlobalStep < t.state.MaxSteps && !t.state.ShouldStop; epoch++ {
+		batches := t.train.Epoch(epoch)
+		for i := 0; i < len(batches) && t.state.GlobalStep < t.state.MaxSteps; i += t.args.GradAccum {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("trainer: stopped at step %d: %w", t.state.GlobalStep, err)
+			}
+			window := batches[i:min(i+t.args.GradAccum, len(batches))]
+			res, err := t.step(ctx, window)
+			if err != nil {
+				return fmt.Errorf("trainer: step %d: %w", t.state.GlobalStep+1, err)
+			}
+			t.state.GlobalStep++
+			t.state.SamplesSeen += int64(res.Samples)
+			t.state.TrainLossSum += res.Loss
+			t.state.Epoch = float64(epoch) + float64(i/t.args.GradAccum+1)/float64(t.state.StepsPerEpoch)
+			progress.update(t.state.GlobalStep, res.Loss)
+			for _, h := range t.hooks {
+				if err := h.AfterStep(ctx, t, res); err != nil {
+					return err
+				}
+			}
+			if t.state.ShouldStop {
+				break
+			}
+		}
+		for _, h := range t.hooks {
+			if err := h.AfterEpoch(ctx, t, epoch); err != nil {
+				return err
+			}
+		}
+	}
+	progress.done()
+	runtime := time.Since(start).Seconds()
+	steps := max(t.state.GlobalStep, 1)
+	if err := t.Log(map[string]float64{
+		"train_runtime":            round4(runtime),
+		"train_samples_per_second": round3(float64(t.state.SamplesSeen) / runtime),
+		"train_steps_per_second":   round3(float64(t.state.GlobalStep) / runtime),
+		"train_loss":               t.state.TrainLossSum / float64(steps),
+	}); err != nil {
+		return err
+	}
+	for _, h := range t.hooks {
+		if err := h.AfterTrain(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StepResult describes one optimizer update.
+type StepResult struct {
+	Loss     float64 // mean loss over the accumulation window
+	GradNorm float64 // global gradient norm before clipping
+	LR       float64 // learning rate used for the update
+	Samples  int     // rows in the window
+	Duration time.Duration
+}
+
+// step is one optimizer update: set LR, run each micro-batch forward and backward with its share
+// of the window's loss, clip, update, zero.
+func (t *Trainer) step(ctx context.Context, window []data.Batch) (StepResult, error) {
+	start := time.Now()
+	lr := t.sched.LR(t.state.GlobalStep)
+	n := 0
+	for _, b := range window {
+		n += b.Size
+	}
+	// The loss is the mean over every row of the window, so micro-batch i contributes
+	// size_i/n of its own mean (uneven last batches weigh what they hold).
+	var loss float64
+	for _, b := range window {
+		scale := float64(b.Size) / float64(n)
+		out, err := t.model.ForwardBackward(ctx, modelBatch(b), float32(scale))
+		if err != nil {
+			return StepResult{}, err
+		}
+		loss += float64(out.Loss) * scale
+	}
+	norm := optim.ClipGradNorm(t.params, t.args.MaxGradNorm)
+	if err := t.opt.Step(t.params, lr); err != nil {
+		return StepResult{}, fmt.Errorf("optimizer: %w", err)
+	}
+	for _, p := range t.params {
+		clear(p.Grad)
+	}
+	return StepResult{Loss: loss, GradNorm: norm, LR: lr, Samples: n, Duration: time.Since(start)}, nil
+}
+
+// Evaluate runs the validation set and returns "eval_"-prefixed metrics, loss included.
+func (t *Trainer) Evaluate(ctx context.Context) (Metrics, error) {
+	if t.eval == nil {
+		return nil, errors.New("trainer: no validation set")
+	}
+	start := time.Now()
+	m, err := Evaluate(ctx, t.model, t.eval, t.evalDS)
+	if err != nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	out := Metrics{}
+	for k, v := range m {
+		out["eval_"+k] = v
+	}
+	out["eval_runtime"] = round4(secs)
+	out["eval_samples_per_second"] = round3(float64(len(t.evalDS.Examples)) / secs)
+	out["eval_steps_per_second"] = round3(float64(t.eval.NumBatches()) / secs)
+	return out, nil
+}
+
+// Evaluate runs a model over every batch of b (epoch 0, unshuffled) and scores it against ds.
+func Evaluate(ctx context.Context, m models.Model, b *data.Batcher, ds *data.Dataset) (Metrics, error) {
+	info := m.Info()
+	n := len(ds.Examples)
+	logits := make([]float32, n*info.NumLabels)
+	var lossSum float64
+	for _, batch := range b.Epoch(0) {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("trainer: evaluation: %w", err)
+		}
+		out, err := m.Forward(ctx, modelBatch(batch))
+		if err != nil {
+			return nil, fmt.Errorf("trainer: evaluation: %w", err)
+		}
+		lossSum += float64(out.Loss) * float64(batch.Size)
+		for r, idx := range batch.Indices {
+			copy(logits[idx*info.NumLabels:(idx+1)*info.NumLabels], out.Logits[r*info.NumLabels:(r+1)*info.NumLabels])
+		}
+	}
+	labels := make([]int32, 0, n)
+	var floats []float32
+	for _, ex := range ds.Examples {
+		labels = append(labels, ex.Label)
+		floats = append(floats, ex.FloatLabels...)
+	}
+	met, err := ComputeMetrics(info.ProblemType, info.NumLabels, logits, labels, floats)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: evaluation: %w", err)
+	}
+	met["loss"] = lossSum / float64(max(n, 1))
+	return met, nil
+}
+
+func modelBatch(b data.Batch) *models.Batch {
+	return &models.Batch{
+		Size: b.Size, SeqLen: b.SeqLen,
+		InputIDs: b.InputIDs, AttentionMask: b.AttentionMask, TokenTypeIDs: b.TokenTypeIDs,
+		Labels: b.Labels, FloatLabels: b.FloatLabels,
+	}
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+func round3(x float64) float64 { return math.Round(x*1e3) / 1e3 }
