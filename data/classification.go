@@ -278,6 +278,8 @@ func setEncoding(ex *Example, e *tokenizer.Encoding, maxLen int, pair bool) erro
 		return fmt.Errorf("tokenizer returned inconsistent lengths: %d ids, %d type ids, %d mask, %d special mask",
 			n, len(e.TypeIDs), len(e.AttentionMask), len(e.SpecialTokensMask))
 	}
+	e = withoutPadding(e)
+	n = len(e.IDs)
 	keep, err := truncationKeep(e, maxLen, pair)
 	if err != nil {
 		return err
@@ -294,6 +296,36 @@ func setEncoding(ex *Example, e *tokenizer.Encoding, maxLen int, pair bool) erro
 		ex.TokenTypeIDs = append(ex.TokenTypeIDs, intAt(e.TypeIDs, j, 0))
 	}
 	return nil
+}
+
+// withoutPadding drops the positions an encoder padded (attention mask 0, on
+// either side): batches are padded per bucket later, and pads would count as
+// special tokens in truncation.
+func withoutPadding(e *tokenizer.Encoding) *tokenizer.Encoding {
+	pads := 0
+	for _, m := range e.AttentionMask {
+		if m == 0 {
+			pads++
+		}
+	}
+	if pads == 0 {
+		return e
+	}
+	out := &tokenizer.Encoding{}
+	for j, m := range e.AttentionMask {
+		if m == 0 {
+			continue
+		}
+		out.IDs = append(out.IDs, e.IDs[j])
+		out.AttentionMask = append(out.AttentionMask, m)
+		if e.TypeIDs != nil {
+			out.TypeIDs = append(out.TypeIDs, e.TypeIDs[j])
+		}
+		if e.SpecialTokensMask != nil {
+			out.SpecialTokensMask = append(out.SpecialTokensMask, e.SpecialTokensMask[j])
+		}
+	}
+	return out
 }
 
 func intAt(s []int, j int, def int32) int32 {

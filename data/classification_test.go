@@ -403,3 +403,46 @@ func TestTokenizeRowsParallelMatchesSequential(t *testing.T) {
 		t.Errorf("err = %v, want row 1400", err)
 	}
 }
+
+// paddingEncoder pads every encoding to 12 on the left, like a tokenizer
+// configured with padding.
+type paddingEncoder struct{ *fakeEncoder }
+
+func (p paddingEncoder) pad(e *tokenizer.Encoding) *tokenizer.Encoding {
+	out := &tokenizer.Encoding{}
+	for j := len(e.IDs); j < 12; j++ {
+		out.IDs = append(out.IDs, 0)
+		out.TypeIDs = append(out.TypeIDs, 0)
+		out.AttentionMask = append(out.AttentionMask, 0)
+		out.SpecialTokensMask = append(out.SpecialTokensMask, 1)
+	}
+	out.IDs = append(out.IDs, e.IDs...)
+	out.TypeIDs = append(out.TypeIDs, e.TypeIDs...)
+	out.AttentionMask = append(out.AttentionMask, e.AttentionMask...)
+	out.SpecialTokensMask = append(out.SpecialTokensMask, e.SpecialTokensMask...)
+	return out
+}
+
+func (p paddingEncoder) Encode(s string, add bool) (*tokenizer.Encoding, error) {
+	e, err := p.fakeEncoder.Encode(s, add)
+	return p.pad(e), err
+}
+
+func (p paddingEncoder) EncodePair(a, b string, add bool) (*tokenizer.Encoding, error) {
+	e, err := p.fakeEncoder.EncodePair(a, b, add)
+	return p.pad(e), err
+}
+
+func TestPaddedEncoderOutputIsUnpadded(t *testing.T) {
+	tbl := jsonlTable(t, `{"sentence1":"a b c","sentence2":"d e f g","label":0}`, `{"sentence1":"a","sentence2":"b","label":1}`)
+	d, err := BuildClassification(context.Background(), tbl, paddingEncoder{newFake(false)}, Spec{MaxSeqLength: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int32{{101, 1000, 102, 1003, 1004, 102}, {101, 1000, 102, 1001, 102}}
+	for i, w := range want {
+		if got := d.Examples[i].InputIDs; !reflect.DeepEqual(got, w) {
+			t.Errorf("row %d = %v, want %v", i, got, w)
+		}
+	}
+}
