@@ -97,6 +97,35 @@ func BuildClassificationWithLabels(ctx context.Context, t *Table, enc Encoder, s
 	return BuildClassification(ctx, t, enc, spec)
 }
 
+// BuildInputs builds examples without labels, for prediction: the inputs are
+// chosen, tokenized and truncated exactly as in BuildClassification, and any
+// label column is ignored. The Dataset has no ProblemType or Labels.
+func BuildInputs(ctx context.Context, t *Table, enc Encoder, spec Spec) (*Dataset, error) {
+	if spec.MaxSeqLength < 0 {
+		return nil, fmt.Errorf("data: inputs: MaxSeqLength %d is negative", spec.MaxSeqLength)
+	}
+	d := &Dataset{Examples: make([]Example, t.NumRows())}
+	if err := fillInputs(ctx, t, overrideTokenizer(enc, spec.MaxSeqLength), spec, d.Examples); err != nil {
+		return nil, fmt.Errorf("data: inputs: %w", err)
+	}
+	return d, nil
+}
+
+// overrideTokenizer makes a *tokenizer.Tokenizer behave like
+// tokenizer(text, padding=False, truncation=True, max_length=maxLen) in
+// transformers: the call's settings replace any padding or truncation saved
+// in tokenizer.json. Batches are padded later, per bucket.
+func overrideTokenizer(enc Encoder, maxLen int) Encoder {
+	tok, ok := enc.(*tokenizer.Tokenizer)
+	if !ok {
+		return enc
+	}
+	if maxLen == 0 {
+		maxLen = -1
+	}
+	return tok.WithoutPadding().WithTruncation(maxLen)
+}
+
 func buildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) (*Dataset, error) {
 	if spec.MaxSeqLength < 0 {
 		return nil, fmt.Errorf("MaxSeqLength %d is negative", spec.MaxSeqLength)
@@ -124,17 +153,7 @@ func buildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) 
 	if problem == Regression {
 		d.Labels, d.NumLabels = nil, 1
 	}
-	if tok, ok := enc.(*tokenizer.Tokenizer); ok {
-		// As tokenizer(text, padding=False, truncation=True, max_length=...)
-		// in transformers: the call's settings replace any padding or
-		// truncation saved in tokenizer.json. Batches are padded later.
-		maxLen := spec.MaxSeqLength
-		if maxLen == 0 {
-			maxLen = -1
-		}
-		enc = tok.WithoutPadding().WithTruncation(maxLen)
-	}
-	if err := fillInputs(ctx, t, enc, spec, d.Examples); err != nil {
+	if err := fillInputs(ctx, t, overrideTokenizer(enc, spec.MaxSeqLength), spec, d.Examples); err != nil {
 		return nil, err
 	}
 	for i := range d.Examples {

@@ -446,3 +446,27 @@ func TestPaddedEncoderOutputIsUnpadded(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildInputs(t *testing.T) {
+	tbl := jsonlTable(t, `{"text":"good film"}`, `{"text":"bad plot d e f"}`)
+	d, err := BuildInputs(context.Background(), tbl, newFake(false), Spec{MaxSeqLength: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ProblemType != "" || d.Labels != nil || len(d.Examples) != 2 {
+		t.Fatalf("dataset = %+v", d)
+	}
+	if got := d.Examples[1].InputIDs; !reflect.DeepEqual(got, []int32{101, 1027, 1029, 102}) {
+		t.Errorf("row 1 = %v", got)
+	}
+	b, err := NewBatcher(d, BatchOptions{BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt := b.Epoch(0)[0]; bt.Labels != nil || bt.FloatLabels != nil || bt.SeqLen != 4 {
+		t.Errorf("batch = %+v", bt)
+	}
+	if _, err := BuildInputs(context.Background(), tbl, newFake(false), Spec{TextColumns: []string{"body"}}); err == nil || !strings.Contains(err.Error(), `"body"`) {
+		t.Errorf("err = %v", err)
+	}
+}
