@@ -55,7 +55,7 @@ func Attention(q, k, v, mask *G.Node, batch, seq, heads int, dropout float64, rn
 	}
 	op := &attentionOp{
 		base: newBase("Attention", tensor.Shape{n, hd}, 2, 2, 2, 2),
-		b:    batch, s: seq, nh: heads, d: hd / heads, p: dropout, rng: rng,
+		b:    batch, s: seq, nh: heads, d: hd / heads, p: dropout, rng: rng, blasThreads: 1,
 	}
 	return apply(op, "attention", q, k, v, mask)
 }
@@ -71,6 +71,7 @@ type attentionOp struct {
 	probs       []float32 // [B, heads, S, S] softmax output
 	drop        []uint8   // [B, heads, S, S] dropout mask (1 keep, 0 drop); nil without dropout
 	scratch     []float32 // [S, S]
+	blasThreads int       // OpenBLAS threads for the per-head GEMMs; 0 leaves the setting alone
 }
 
 func (op *attentionOp) width() int { return op.nh * op.d }
@@ -128,7 +129,7 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	q, k, v, mask := in[0], in[1], in[2], in[3]
-	s, ss := op.s, op.s*op.s
+	ss := op.s * op.s
 	if op.probs == nil {
 		op.probs = make([]float32, op.b*op.nh*ss)
 		op.valid = make([]int, op.b)
@@ -141,6 +142,22 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 		op.rng.dropMask(op.drop, op.p)
 	}
 	out := op.outData()
+	op.threads(func() { op.forward(q, k, v, mask, out) })
+	return op.buf, nil
+}
+
+// threads runs f under the op's OpenBLAS thread setting.
+func (op *attentionOp) threads(f func()) {
+	if op.blasThreads > 0 {
+		withBLASThreads(op.blasThreads, f)
+		return
+	}
+	f()
+}
+
+// forward computes every sequence and head into out.
+func (op *attentionOp) forward(q, k, v, mask, out []float32) {
+	s, ss, w := op.s, op.s*op.s, op.width()
 	scale := float32(1 / math.Sqrt(float64(op.d)))
 	for b := 0; b < op.b; b++ {
 		mrow := mask[b*s : (b+1)*s]
@@ -163,7 +180,6 @@ func (op *attentionOp) Do(inputs ...G.Value) (G.Value, error) {
 			gemm(false, false, s, op.d, l, 1, op.dropped(at, l), s, v[off:], w, 0, out[off:], w)
 		}
 	}
-	return op.buf, nil
 }
 
 func (op *attentionOp) DiffWRT(n int) []bool { return []bool{true, true, true, false} }
@@ -206,11 +222,21 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
 	}
 	q, k, v, dout := in[0], in[1], in[2], in[3]
-	s, ss := f.s, f.s*f.s
+	ss := f.s * f.s
 	if op.dp == nil {
 		op.dp = make([]float32, ss)
 	}
 	grad := op.outData()
+	f.threads(func() { op.backward(q, k, v, dout, grad) })
+	return op.buf, nil
+}
+
+// backward computes [dq | dk | dv] into grad.
+func (op *attentionGradOp) backward(q, k, v, dout, grad []float32) {
+	f := op.fwd
+	w := f.width()
+	n := f.b * f.s * w
+	s, ss := f.s, f.s*f.s
 	dq, dk, dv := grad[:n], grad[n:2*n], grad[2*n:]
 	scale := float32(1 / math.Sqrt(float64(f.d)))
 	dp := op.dp
@@ -243,5 +269,4 @@ func (op *attentionGradOp) Do(inputs ...G.Value) (G.Value, error) {
 			f.clearRows(dv, b, h, l)
 		}
 	}
-	return op.buf, nil
 }

@@ -5,6 +5,7 @@ package openblas
 /*
 #cgo LDFLAGS: -lopenblas
 void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 */
 import "C"
 
@@ -25,3 +26,6 @@ func init() {
 func SetThreads(n int) {
 	C.openblas_set_num_threads(C.int(max(n, 1)))
 }
+
+// Threads returns the number of OpenBLAS threads.
+func Threads() int { return int(C.openblas_get_num_threads()) }
