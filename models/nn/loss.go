@@ -131,12 +131,11 @@ func (op *lossOp) checkLabels(t []float32) error {
 func softmaxRow(p, x []float32) float64 {
 	m := x[0]
 	for _, e := range x[1:] {
-		m = max(m, e)
+		if e > m {
+			m = e
+		}
 	}
-	for i, e := range x {
-		p[i] = expNeg(e - m)
-	}
-	s := sum(p)
+	s := expSubSum(p, x, m)
 	inv := 1 / s
 	for i := range p {
 		p[i] *= inv

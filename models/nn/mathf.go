@@ -61,6 +61,15 @@ func expNeg(x float32) float32 {
 	return ((p*r+1)*r + 1) * math.Float32frombits(uint32(n+127)<<23)
 }
 
+// expSubSumGo sets dst = exp(src - m) for src ≤ m and returns Σ dst.
+func expSubSumGo(dst, src []float32, m float32) float32 {
+	src = src[:len(dst)]
+	for i, e := range src {
+		dst[i] = expNeg(e - m)
+	}
+	return sum(dst)
+}
+
 // Coefficients of erff's rational approximation (Eigen's
 // generic_fast_erf_float): erf(x) ≈ x·P(x²)/Q(x²) on [-4, 4].
 const (

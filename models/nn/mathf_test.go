@@ -126,3 +126,35 @@ func TestReductions(t *testing.T) {
 		}
 	}
 }
+
+// TestExpSubSum checks softmax's exponentials (vector kernel where the CPU has
+// it, Go for the tail) against math.Exp, including masked scores that must
+// give exactly 0.
+func TestExpSubSum(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 37, 128} {
+		src := make([]float32, n)
+		m := float32(3)
+		for i := range src {
+			src[i] = m - float32(i%23)*4.1 // down to about -87
+			if i%5 == 4 {
+				src[i] += minFloat32 // a masked key
+			}
+		}
+		dst := make([]float32, n)
+		got := float64(expSubSum(dst, src, m))
+		want := 0.0
+		for i, e := range src {
+			w := math.Exp(float64(e) - float64(m))
+			if i%5 == 4 {
+				w = 0
+			}
+			want += w
+			if math.Abs(float64(dst[i])-w) > 4e-7*w+1.2e-38 || (w == 0 && dst[i] != 0) { // subnormals flush to 0
+				t.Fatalf("n=%d: exp(%g - %g) = %g, want %g", n, e, m, dst[i], w)
+			}
+		}
+		if math.Abs(got-want) > 1e-6*max(want, 1e-30) {
+			t.Errorf("n=%d: sum %g, want %g", n, got, want)
+		}
+	}
+}

@@ -10,3 +10,6 @@ func geluForward(y, x []float32) { geluForwardGo(y, x) }
 
 // geluBackward sets d = dy·GELU'(x).
 func geluBackward(d, x, dy []float32) { geluBackwardGo(d, x, dy) }
+
+// expSubSum sets dst = exp(src - m) (src ≤ m) and returns Σ dst.
+func expSubSum(dst, src []float32, m float32) float32 { return expSubSumGo(dst, src, m) }

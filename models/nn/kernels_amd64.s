@@ -1,5 +1,5 @@
-// Code written for hftrain: AVX2+FMA kernels of the exact GELU and its
-// derivative, 8 float32 lanes at a time. The constants and the order of
+// Code written for hftrain: AVX2+FMA kernels of the exact GELU, its
+// derivative and softmax's exponentials, 8 float32 lanes at a time. The constants and the order of
 // operations follow geluForwardGo and geluBackwardGo in mathf.go (same
 // rational erf, same exp reduction), with fused multiply-adds.
 
@@ -419,4 +419,55 @@ bwdloop:
 
 bwddone:
 	VZEROUPPER
+	RET
+
+// func expSubSumAVX2(dst, src *float32, n int, m float32) float32
+// dst[i] = exp(src[i] - m) for i < n (0 below the float32 normal range),
+// returning their sum; src[i] ≤ m is expected; n is a multiple of 8.
+TEXT ·expSubSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y11
+	VXORPS Y12, Y12, Y12
+	SHRQ $3, CX
+	JZ   expdone
+
+exploop:
+	VMOVUPS (SI), Y6
+	VSUBPS Y11, Y6, Y6
+	// Y10 = lanes below the normal range; a = max(a, -87.34)
+	VCMPPS $1, expLo<>(SB), Y6, Y10
+	VMAXPS expLo<>(SB), Y6, Y6
+	VMULPS log2e<>(SB), Y6, Y7
+	VCVTPS2DQ Y7, Y8
+	VCVTDQ2PS Y8, Y7
+	VFNMADD231PS ln2hi<>(SB), Y7, Y6
+	VFNMADD231PS ln2lo<>(SB), Y7, Y6
+	VMOVUPS expC5<>(SB), Y9
+	VFMADD213PS expC4<>(SB), Y6, Y9
+	VFMADD213PS expC3<>(SB), Y6, Y9
+	VFMADD213PS expC2<>(SB), Y6, Y9
+	VFMADD213PS expC1<>(SB), Y6, Y9
+	VFMADD213PS expC0<>(SB), Y6, Y9
+	VFMADD213PS one<>(SB), Y6, Y9
+	VFMADD213PS one<>(SB), Y6, Y9
+	VPADDD bias127<>(SB), Y8, Y8
+	VPSLLD $23, Y8, Y8
+	VMULPS Y8, Y9, Y9
+	VANDNPS Y9, Y10, Y9
+	VADDPS Y9, Y12, Y12
+	VMOVUPS Y9, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  exploop
+
+expdone:
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS X13, X12, X12
+	VHADDPS X12, X12, X12
+	VHADDPS X12, X12, X12
+	VZEROUPPER
+	MOVSS X12, ret+32(FP)
 	RET

@@ -13,6 +13,9 @@ func geluFwdAVX2(y, x *float32, n int)
 //go:noescape
 func geluBwdAVX2(d, x, dy *float32, n int)
 
+//go:noescape
+func expSubSumAVX2(dst, src *float32, n int, m float32) float32
+
 // geluForward sets y = GELU(x), eight lanes at a time where the CPU allows.
 func geluForward(y, x []float32) {
 	x = x[:len(y)]
@@ -33,4 +36,16 @@ func geluBackward(d, x, dy []float32) {
 		d, x, dy = d[n:], x[n:], dy[n:]
 	}
 	geluBackwardGo(d, x, dy)
+}
+
+// expSubSum sets dst = exp(src - m) (src ≤ m) and returns Σ dst.
+func expSubSum(dst, src []float32, m float32) float32 {
+	src = src[:len(dst)]
+	n := len(dst) &^ 7
+	var s float32
+	if haveAVX2FMA && n > 0 {
+		s = expSubSumAVX2(&dst[0], &src[0], n, m)
+		dst, src = dst[n:], src[n:]
+	}
+	return s + expSubSumGo(dst, src, m)
 }
