@@ -78,12 +78,9 @@ func (p *preTokenized) toEncoding(typeID int) *Encoding {
 			if a, b, ok := s.ns.convertOffsets(off[0], off[1]); ok {
 				off = [2]int{s.ns.shift + a, s.ns.shift + b}
 			}
+			// Like the library, an offset starting at the very end stays in bytes.
 			if off[0] >= 0 && off[0] < len(p.original) && off[1] >= 0 && off[1] <= len(p.original) {
-				end := conv[off[1]]
-				if off[1] < len(p.original) && p.original[off[1]]&0xC0 == 0x80 {
-					end = conv[off[1]] // inside a character: the library maps to that character
-				}
-				off = [2]int{conv[off[0]], end}
+				off = [2]int{conv[off[0]], conv[off[1]]}
 			}
 			e.IDs = append(e.IDs, t.id)
 			e.Tokens = append(e.Tokens, t.value)
