@@ -57,7 +57,7 @@ func predictCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if info.MaxPositions > 0 && limit > info.MaxPositions {
 		limit = info.MaxPositions
 	}
-	ds, err := predictExamples(table, *modelDir, *textCols, limit)
+	ds, err := predictExamples(ctx, table, *modelDir, *textCols, limit)
 	if err != nil {
 		return fmt.Errorf("predict: %s: %w", *dataPath, err)
 	}
@@ -134,114 +134,23 @@ func labelName(info models.Info, id int) string {
 
 // predictExamples turns rows into unlabelled examples: ready input_ids (+ attention_mask,
 // token_type_ids) when the file has them, else text tokenized with the model folder's tokenizer.
-func predictExamples(t *data.Table, modelDir, textCols string, maxLen int) (*data.Dataset, error) {
-	ds := &data.Dataset{}
-	n := t.NumRows()
-	if t.Has("input_ids") {
-		ids, _ := t.Column("input_ids")
-		opt := func(name string) data.Column {
-			if c, err := t.Column(name); err == nil {
-				return c
-			}
-			return nil
-		}
-		mask, types := opt("attention_mask"), opt("token_type_ids")
-		for i := range n {
-			ex := data.Example{}
-			var err error
-			if ex.InputIDs, err = int32s(ids, i); err != nil {
-				return nil, err
-			}
-			if mask != nil {
-				if ex.AttentionMask, err = int32s(mask, i); err != nil {
-					return nil, err
-				}
-			} else {
-				ex.AttentionMask = ones(len(ex.InputIDs))
-			}
-			if types != nil {
-				if ex.TokenTypeIDs, err = int32s(types, i); err != nil {
-					return nil, err
-				}
-			} else {
-				ex.TokenTypeIDs = make([]int32, len(ex.InputIDs))
-			}
-			if len(ex.AttentionMask) != len(ex.InputIDs) || len(ex.TokenTypeIDs) != len(ex.InputIDs) {
-				return nil, fmt.Errorf("row %d: input_ids, attention_mask and token_type_ids differ in length", i)
-			}
-			ds.Examples = append(ds.Examples, ex)
-		}
-		return ds, nil
-	}
-	tok, err := tokenizer.FromFile(tokenizerFile(modelDir))
-	if err != nil {
-		return nil, err
-	}
-	tok = tok.WithoutPadding().WithTruncation(maxLen)
-	cols := strings.Split(textCols, ",")
-	if textCols == "" {
-		cols = []string{"text"}
-		if !t.Has("text") && t.Has("sentence1") {
-			cols = []string{"sentence1", "sentence2"}
+func predictExamples(ctx context.Context, t *data.Table, modelDir, textCols string, maxLen int) (*data.Dataset, error) {
+	spec := data.Spec{MaxSeqLength: maxLen}
+	if textCols != "" {
+		for _, c := range strings.Split(textCols, ",") {
+			spec.TextColumns = append(spec.TextColumns, strings.TrimSpace(c))
 		}
 	}
-	var cs []data.Column
-	for _, name := range cols {
-		c, err := t.Column(strings.TrimSpace(name))
+	var enc data.Encoder
+	tokPath := tokenizerFile(modelDir)
+	if _, err := os.Stat(tokPath); err == nil || !t.Has("input_ids") || len(spec.TextColumns) > 0 {
+		tok, err := tokenizer.FromFile(tokPath)
 		if err != nil {
 			return nil, err
 		}
-		cs = append(cs, c)
+		enc = tok
 	}
-	for i := range n {
-		var texts []string
-		for _, c := range cs {
-			s, err := c.String(i)
-			if err != nil {
-				return nil, fmt.Errorf("column %q row %d: %w", c.Name(), i, err)
-			}
-			texts = append(texts, s)
-		}
-		var e *tokenizer.Encoding
-		if len(texts) == 2 {
-			e, err = tok.EncodePair(texts[0], texts[1], true)
-		} else {
-			e, err = tok.Encode(texts[0], true)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("row %d: %w", i, err)
-		}
-		ds.Examples = append(ds.Examples, data.Example{InputIDs: toInt32(e.IDs), AttentionMask: toInt32(e.AttentionMask), TokenTypeIDs: toInt32(e.TypeIDs)})
-	}
-	return ds, nil
-}
-
-func int32s(c data.Column, i int) ([]int32, error) {
-	v, err := c.Ints(i)
-	if err != nil {
-		return nil, fmt.Errorf("column %q row %d: %w", c.Name(), i, err)
-	}
-	out := make([]int32, len(v))
-	for k, x := range v {
-		out[k] = int32(x)
-	}
-	return out, nil
-}
-
-func toInt32(v []int) []int32 {
-	out := make([]int32, len(v))
-	for i, x := range v {
-		out[i] = int32(x)
-	}
-	return out
-}
-
-func ones(n int) []int32 {
-	out := make([]int32, n)
-	for i := range out {
-		out[i] = 1
-	}
-	return out
+	return data.BuildInputs(ctx, t, enc, spec)
 }
 
 func longest(ds *data.Dataset) int {

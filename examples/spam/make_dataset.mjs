@@ -4,9 +4,9 @@
 //   cd examples/spam && npm install && node make_dataset.mjs
 //
 // Each row is `text` = Subject + "\n" + decoded body (MIME decoded by mailparser, HTML turned into
-// text, whitespace collapsed, cut at MAX_CHARS) and `label` = "ham" | "spam". Raw messages start with
+// text, whitespace collapsed; subject cut at 200 characters, body at 800) and `label` = "ham" | "spam". Raw messages start with
 // Received: headers, which would fill the first 128 tokens, so they are dropped. Emails whose
-// normalised body repeats an earlier one are dropped BEFORE the split, so no validation email is a
+// normalised, cut body repeats an earlier one are dropped BEFORE the split, so no validation email is a
 // copy of a training email. The split is a deterministic function of the normalised text's SHA-256.
 import { readFileSync, mkdirSync } from 'node:fs'
 import { createHash } from 'node:crypto'
@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { parquetWriteFile } from 'hyparquet-writer'
 
-const MAX_CHARS = 1000
+const MAX_SUBJECT = 200
+const MAX_BODY = 800
 const VALIDATION_PERCENT = 15
 
 const require = createRequire(import.meta.url)
@@ -32,11 +33,13 @@ for (const f of files) {
   const mail = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true })
   let body = mail.text || ''
   if (!body.trim() && mail.html) body = mail.html.replace(/<[^>]*>/g, ' ')
-  const bodyKey = norm(body).toLowerCase()
+  const subject = norm(mail.subject || '').slice(0, MAX_SUBJECT)
+  const cut = norm(body).slice(0, MAX_BODY)
+  const text = subject + '\n' + cut
+  // Duplicates are judged on the body as the model sees it (after the cut), lower-cased.
+  const bodyKey = cut.toLowerCase()
   if (seen.has(bodyKey)) { dupes++; continue }
   seen.add(bodyKey)
-  const subject = norm(mail.subject || '')
-  const text = (subject + '\n' + norm(body)).slice(0, MAX_CHARS)
   const label = f.startsWith('spam') ? 'spam' : 'ham'
   const h = createHash('sha256').update(bodyKey).digest()
   rows.push({ text, label, validation: h.readUInt32BE(0) % 100 < VALIDATION_PERCENT })
