@@ -91,10 +91,7 @@ func (op *attentionOp) dropped(at, l int) []float32 {
 	m, ms := op.drop[at:at+ss], newMaskScale(op.p)
 	sc := op.scratch[:ss]
 	for i := 0; i < s; i++ {
-		pr, mr, sr := p[i*s:i*s+l], m[i*s:i*s+l], sc[i*s:i*s+l]
-		for j := range sr {
-			sr[j] = pr[j] * ms[mr[j]&1]
-		}
+		maskMul(sc[i*s:i*s+l], p[i*s:i*s+l], m[i*s:i*s+l], ms)
 	}
 	return sc
 }
@@ -250,10 +247,7 @@ func (op *attentionGradOp) backward(q, k, v, dout, grad []float32) {
 			if f.drop != nil {
 				m, ms := f.drop[at:at+ss], newMaskScale(f.p)
 				for i := 0; i < s; i++ {
-					dr, mr := dp[i*s:i*s+l], m[i*s:i*s+l]
-					for j := range dr {
-						dr[j] *= ms[mr[j]&1]
-					}
+					maskMul(dp[i*s:i*s+l], dp[i*s:i*s+l], m[i*s:i*s+l], ms)
 				}
 			}
 			for i := 0; i < s; i++ {

@@ -45,10 +45,7 @@ func (op *dropoutOp) Do(inputs ...G.Value) (G.Value, error) {
 		op.mask = make([]uint8, n)
 	}
 	op.rng.dropMask(op.mask, op.p)
-	y, x, m, sc := op.outData(), v[0][:n], op.mask[:n], newMaskScale(op.p)
-	for i := range y {
-		y[i] = x[i] * sc[m[i]&1]
-	}
+	maskMul(op.outData(), v[0], op.mask, newMaskScale(op.p))
 	return op.buf, nil
 }
 
@@ -78,9 +75,6 @@ func (op *maskGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	if op.fwd.mask == nil {
 		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
 	}
-	d, dy, m, sc := op.outData(), v[0][:n], op.fwd.mask[:n], newMaskScale(op.fwd.p)
-	for i := range d {
-		d[i] = dy[i] * sc[m[i]&1]
-	}
+	maskMul(op.outData(), v[0], op.fwd.mask, newMaskScale(op.fwd.p))
 	return op.buf, nil
 }

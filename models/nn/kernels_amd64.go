@@ -14,6 +14,9 @@ func geluFwdAVX2(y, x *float32, n int)
 func geluBwdAVX2(d, x, dy *float32, n int)
 
 //go:noescape
+func maskMulAVX2(dst, src *float32, mask *uint8, n int, scale float32)
+
+//go:noescape
 func expSubSumAVX2(dst, src *float32, n int, m float32) float32
 
 // geluForward sets y = GELU(x), eight lanes at a time where the CPU allows.
@@ -48,4 +51,15 @@ func expSubSum(dst, src []float32, m float32) float32 {
 		dst, src = dst[n:], src[n:]
 	}
 	return s + expSubSumGo(dst, src, m)
+}
+
+// maskMul sets dst = src·sc[mask] (dropout's forward and backward).
+func maskMul(dst, src []float32, mask []uint8, sc maskScale) {
+	src, mask = src[:len(dst)], mask[:len(dst)]
+	n := len(dst) &^ 7
+	if haveAVX2FMA && n > 0 {
+		maskMulAVX2(&dst[0], &src[0], &mask[0], n, sc[1])
+		dst, src, mask = dst[n:], src[n:], mask[n:]
+	}
+	maskMulGo(dst, src, mask, sc)
 }

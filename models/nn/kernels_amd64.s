@@ -471,3 +471,31 @@ expdone:
 	VZEROUPPER
 	MOVSS X12, ret+32(FP)
 	RET
+
+// func maskMulAVX2(dst, src *float32, mask *uint8, n int, scale float32)
+// dst[i] = src[i]·scale·mask[i] for i < n (mask bytes are 0 or 1); n is a
+// multiple of 8.
+TEXT ·maskMulAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ mask+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS scale+32(FP), Y11
+	SHRQ $3, CX
+	JZ   maskdone
+
+maskloop:
+	VPMOVZXBD (DX), Y1
+	VCVTDQ2PS Y1, Y1
+	VMULPS Y11, Y1, Y1
+	VMULPS (SI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $8, DX
+	DECQ CX
+	JNZ  maskloop
+
+maskdone:
+	VZEROUPPER
+	RET

@@ -158,3 +158,29 @@ func TestExpSubSum(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskMul(t *testing.T) {
+	sc := newMaskScale(0.25)
+	for _, n := range []int{0, 3, 8, 13, 64} {
+		src := make([]float32, n)
+		mask := make([]uint8, n)
+		for i := range src {
+			src[i] = float32(i) - 5.5
+			mask[i] = uint8(i % 3 % 2)
+		}
+		dst := make([]float32, n)
+		maskMul(dst, src, mask, sc)
+		for i := range dst {
+			want := src[i] * float32(mask[i]) / 0.75
+			if math.Abs(float64(dst[i]-want)) > 1e-6*math.Abs(float64(want)) {
+				t.Fatalf("n=%d: element %d = %g, want %g", n, i, dst[i], want)
+			}
+		}
+		maskMul(src, src, mask, sc) // in place, as the attention backward does
+		for i := range src {
+			if src[i] != dst[i] {
+				t.Fatalf("n=%d: in place element %d = %g, want %g", n, i, src[i], dst[i])
+			}
+		}
+	}
+}

@@ -79,3 +79,11 @@ func keep(bits, thr uint32) uint8 {
 type maskScale [2]float32
 
 func newMaskScale(p float64) maskScale { return maskScale{0, float32(1 / (1 - p))} }
+
+// maskMulGo sets dst = src·sc[mask].
+func maskMulGo(dst, src []float32, mask []uint8, sc maskScale) {
+	src, mask = src[:len(dst)], mask[:len(dst)]
+	for i, m := range mask {
+		dst[i] = src[i] * sc[m&1]
+	}
+}
