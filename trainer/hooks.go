@@ -36,10 +36,11 @@ func (NopHook) AfterTrain(context.Context, *Trainer) error { return nil }
 // learning_rate and throughput, as Trainer._maybe_log_save_evaluate does.
 type logHook struct {
 	NopHook
-	lossSum float64
-	steps   int
-	samples int
-	seconds float64
+	lossSum  float64
+	steps    int
+	samples  int
+	seconds  float64
+	lastNorm float64
 }
 
 func (h *logHook) AfterStep(_ context.Context, t *Trainer, r StepResult) error {
@@ -47,10 +48,27 @@ func (h *logHook) AfterStep(_ context.Context, t *Trainer, r StepResult) error {
 	h.steps++
 	h.samples += r.Samples
 	h.seconds += r.Duration.Seconds()
+	h.lastNorm = r.GradNorm
 	s := t.state.GlobalStep
+	switch t.args.LoggingStrategy {
+	case "no", "epoch":
+		return nil
+	}
 	if s%t.args.LoggingSteps != 0 && !(s == 1 && t.args.LogFirstStep) && s != t.state.MaxSteps {
 		return nil
 	}
+	return h.flush(t, r)
+}
+
+func (h *logHook) AfterEpoch(_ context.Context, t *Trainer, _ int) error {
+	if t.args.LoggingStrategy != "epoch" || h.steps == 0 {
+		return nil
+	}
+	return h.flush(t, StepResult{GradNorm: h.lastNorm})
+}
+
+func (h *logHook) flush(t *Trainer, r StepResult) error {
+	s := t.state.GlobalStep
 	entry := map[string]float64{
 		"loss":               round4(h.lossSum / float64(h.steps)),
 		"grad_norm":          r.GradNorm,

@@ -47,13 +47,13 @@ type Logger struct {
 	bar  bool // a progress line is on screen and must be cleared before printing
 }
 
-// NewLogger creates output_dir (if needed) and opens its log file for appending.
+// NewLogger creates output_dir (if needed) and starts its log file afresh.
 func NewLogger(outputDir string, out io.Writer) (*Logger, error) {
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return nil, fmt.Errorf("trainer: creating output_dir: %w", err)
 	}
 	path := filepath.Join(outputDir, LogFileName)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: opening the log: %w", err)
 	}
@@ -120,15 +120,15 @@ type progress struct {
 	total int
 	start time.Time
 	last  time.Time
+	off   bool
 }
 
-func newProgress(l *Logger, total int) *progress {
-	now := time.Now()
-	return &progress{l: l, total: total, start: now}
+func newProgress(l *Logger, total int, enabled bool) *progress {
+	return &progress{l: l, total: total, start: time.Now(), off: !enabled}
 }
 
 func (p *progress) update(step int, loss float64) {
-	if !p.l.tty || (time.Since(p.last) < 200*time.Millisecond && step != p.total) {
+	if p.off || !p.l.tty || (time.Since(p.last) < 200*time.Millisecond && step != p.total) {
 		return
 	}
 	p.last = time.Now()

@@ -146,7 +146,7 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		t.info.Architecture, t.info.ProblemType, t.numTrain, t.state.NumTrainEpochs, t.state.MaxSteps,
 		t.args.TrainBatchSize, t.args.GradAccum)
 	start := time.Now()
-	progress := newProgress(t.log, t.state.MaxSteps)
+	progress := newProgress(t.log, t.state.MaxSteps, !t.args.DisableProgress)
 	for epoch := 0; t.state.GlobalStep < t.state.MaxSteps && !t.state.ShouldStop; epoch++ {
 		batches := t.train.Epoch(epoch)
 		for i := 0; i < len(batches) && t.state.GlobalStep < t.state.MaxSteps; i += t.args.GradAccum {

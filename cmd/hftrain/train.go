@@ -46,6 +46,12 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := cfg.CheckImplemented(); err != nil {
+		return err
+	}
+	if err := checkOutputDir(cfg.Training.OutputDir, cfg.Training.OverwriteOutputDir); err != nil {
+		return err
+	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	for _, n := range cfg.Notes {
 		logf("note: %s", n)
@@ -85,20 +91,20 @@ func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any))
 	if m.ModelNameOrPath != "" && !isDir(m.ModelNameOrPath) {
 		return nil, fmt.Errorf("model_name_or_path %q is not a local folder; downloading from the Hugging Face Hub is not supported yet", m.ModelNameOrPath)
 	}
+	j := &job{copyTokenizer: func(string) error { return nil }}
 	tokSrc := m.TokenizerName
 	if tokSrc == "" {
 		tokSrc = m.ModelNameOrPath
 	}
-	if tokSrc == "" {
-		return nil, errors.New("tokenizer_name is required when training from scratch (model_type without model_name_or_path)")
+	// A tokenizer is needed for text; rows with ready input_ids can do without one (from scratch).
+	if tokFile := tokenizerFile(tokSrc); tokSrc != "" && (m.TokenizerName != "" || exists(tokFile)) {
+		tok, err := tokenizer.FromFile(tokFile)
+		if err != nil {
+			return nil, err
+		}
+		j.tok, j.tokenizerDir = tok, filepath.Dir(tokFile)
+		j.copyTokenizer = func(dir string) error { return copyTokenizerFiles(j.tokenizerDir, dir) }
 	}
-	tokFile := tokenizerFile(tokSrc)
-	tok, err := tokenizer.FromFile(tokFile)
-	if err != nil {
-		return nil, err
-	}
-	j := &job{tok: tok, tokenizerDir: filepath.Dir(tokFile)}
-	j.copyTokenizer = func(dir string) error { return copyTokenizerFiles(j.tokenizerDir, dir) }
 
 	// The model's config decides the longest usable sequence, so the model comes first; its head
 	// is sized from the data, so the labels are read from the training set before it is built.
@@ -117,7 +123,12 @@ func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any))
 		LabelColumn:  d.LabelColumnName,
 		MaxSeqLength: d.MaxSeqLength,
 	}
-	enc := tok.WithoutPadding().WithTruncation(d.MaxSeqLength)
+	var enc data.Encoder
+	if j.tok != nil {
+		enc = j.tok.WithoutPadding().WithTruncation(d.MaxSeqLength)
+	} else if len(spec.TextColumns) > 0 || !trainTable.Has("input_ids") {
+		return nil, fmt.Errorf("train_file %s has text to tokenize but no tokenizer was found: set tokenizer_name, or put tokenizer.json in model_name_or_path", d.TrainFile)
+	}
 	train, err := data.BuildClassification(ctx, trainTable, enc, spec)
 	if err != nil {
 		return nil, fmt.Errorf("train_file %s: %w", d.TrainFile, err)
@@ -167,7 +178,9 @@ func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any))
 		return nil, err
 	}
 	info := model.Info()
-	if tv := tok.VocabSize(); tv > info.VocabSize {
+	if j.tok == nil {
+		// ready input_ids: nothing to compare
+	} else if tv := j.tok.VocabSize(); tv > info.VocabSize {
 		model.Close()
 		return nil, fmt.Errorf("the tokenizer has %d tokens but the model's vocab_size is %d: set vocab_size (config_overrides) or use the model's own tokenizer", tv, info.VocabSize)
 	}
@@ -191,10 +204,13 @@ func lenExamples(d *data.Dataset) int {
 func trainerArgs(cfg *config.Config, j *job) trainer.Args {
 	t := cfg.Training
 	pad := int32(0)
-	if id, ok := j.tok.PadID(); ok {
-		pad = int32(id)
-	} else if info := j.model.Info(); info.PadTokenID >= 0 {
+	if info := j.model.Info(); info.PadTokenID >= 0 {
 		pad = int32(info.PadTokenID)
+	}
+	if j.tok != nil {
+		if id, ok := j.tok.PadID(); ok {
+			pad = int32(id)
+		}
 	}
 	return trainer.Args{
 		OutputDir: t.OutputDir, NumTrainEpochs: t.NumTrainEpochs, MaxSteps: t.MaxSteps,
@@ -202,8 +218,9 @@ func trainerArgs(cfg *config.Config, j *job) trainer.Args {
 		GradAccum: t.GradientAccumulationSteps, LearningRate: t.LearningRate, WeightDecay: t.WeightDecay,
 		AdamBeta1: t.AdamBeta1, AdamBeta2: t.AdamBeta2, AdamEpsilon: t.AdamEpsilon, MaxGradNorm: t.MaxGradNorm,
 		Optim: t.Optim, Scheduler: t.LRSchedulerType, WarmupRatio: t.WarmupRatio, WarmupSteps: t.WarmupSteps,
-		LoggingSteps: t.LoggingSteps, LogFirstStep: t.LoggingFirstStep,
-		EvalStrategy: t.EvalStrategy, EvalSteps: t.EvalSteps, SaveStrategy: t.SaveStrategy, SaveSteps: t.SaveSteps,
+		LoggingStrategy: t.LoggingStrategy, LoggingSteps: t.LoggingSteps, LogFirstStep: t.LoggingFirstStep,
+		DisableProgress: t.DisableTqdm,
+		EvalStrategy:    t.EvalStrategy, EvalSteps: t.EvalSteps, SaveStrategy: t.SaveStrategy, SaveSteps: t.SaveSteps,
 		Seed: uint64(t.DataSeedOrSeed()), Shuffle: cfg.Data.Shuffle, DropLast: t.DataloaderDropLast,
 		MaxSeqLength: j.maxSeqLength, PadID: pad,
 	}
@@ -241,6 +258,27 @@ func writeResults(outputDir string, st *trainer.State, logf func(string, ...any)
 		return fmt.Errorf("writing all_results.json: %w", err)
 	}
 	return nil
+}
+
+// checkOutputDir refuses to write into a non-empty output_dir unless overwrite_output_dir is set,
+// as transformers' example scripts do, so a second run never mixes its files with a first's.
+func checkOutputDir(dir string, overwrite bool) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) || overwrite {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output_dir %s: %w", dir, err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("output_dir %s already exists and is not empty: set overwrite_output_dir: true, or choose another output_dir", dir)
+	}
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func isDir(p string) bool {
