@@ -40,7 +40,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		return nil, fmt.Errorf("model BPE: %w", err)
 	}
 	if c.Dropout != nil && *c.Dropout != 0 {
-		return nil, fmt.Errorf("model BPE: dropout %v is not supported (encoding would not be deterministic)", *c.Dropout)
+		return nil, fmt.Errorf("model BPE: dropout %v is %w (encoding would not be deterministic)", *c.Dropout, ErrUnsupported)
 	}
 	b := &bpe{vocab: newVocab(c.Vocab), merges: make(map[uint64]mergeInfo, len(c.Merges)),
 		fuseUnk: c.FuseUnk, byteFallback: c.ByteFallback, ignoreMerges: c.IgnoreMerges}

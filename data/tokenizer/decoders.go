@@ -48,7 +48,7 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		}
 		return seq, nil
 	}
-	return nil, fmt.Errorf("decoder type %q is not supported", head.Type)
+	return nil, fmt.Errorf("decoder type %q is %w", head.Type, ErrUnsupported)
 }
 
 type sequenceDecoder []decoder

@@ -75,13 +75,13 @@ func (t *Truncation) Validate() error {
 	switch t.Strategy {
 	case "LongestFirst", "OnlyFirst", "OnlySecond":
 	default:
-		return fmt.Errorf("truncation strategy %q is not supported", t.Strategy)
+		return fmt.Errorf("truncation strategy %q is %w", t.Strategy, ErrUnsupported)
 	}
 	if t.Direction != "Right" && t.Direction != "Left" {
-		return fmt.Errorf("truncation direction %q is not supported", t.Direction)
+		return fmt.Errorf("truncation direction %q is %w", t.Direction, ErrUnsupported)
 	}
 	if t.Stride != 0 {
-		return fmt.Errorf("truncation stride %d is not supported (only 0)", t.Stride)
+		return fmt.Errorf("truncation stride %d is %w (only 0)", t.Stride, ErrUnsupported)
 	}
 	if t.MaxLength < 0 {
 		return fmt.Errorf("truncation max_length %d is negative", t.MaxLength)

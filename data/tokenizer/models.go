@@ -65,7 +65,7 @@ func parseModel(raw json.RawMessage) (model, error) {
 	case "BPE":
 		return parseBPE(raw)
 	}
-	return nil, fmt.Errorf("model type %q is not supported", typ)
+	return nil, fmt.Errorf("model type %q is %w", typ, ErrUnsupported)
 }
 
 // wordPiece is the greedy longest-match-first WordPiece model.

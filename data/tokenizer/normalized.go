@@ -227,7 +227,7 @@ func parseBehavior(s string) (splitBehavior, error) {
 	case "Contiguous":
 		return behaviorContiguous, nil
 	}
-	return 0, fmt.Errorf("split behavior %q is not supported", s)
+	return 0, fmt.Errorf("split behavior %q is %w", s, ErrUnsupported)
 }
 
 // charMatches lists the spans of s, each character for which pred holds being its own match.

@@ -102,7 +102,7 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		}
 		return seq, nil
 	}
-	return nil, fmt.Errorf("normalizer type %q is not supported", head.Type)
+	return nil, fmt.Errorf("normalizer type %q is %w", head.Type, ErrUnsupported)
 }
 
 // parsePattern decodes {"String": s} (a literal) or {"Regex": r} into a compiled regexp.
@@ -124,7 +124,7 @@ func parsePattern(raw json.RawMessage) (*regexp.Regexp, error) {
 	case p.Regex != nil:
 		re, err := regexp.Compile(*p.Regex)
 		if err != nil {
-			return nil, fmt.Errorf("regex %q (Go regexp has no look-around or backreferences): %w", *p.Regex, err)
+			return nil, fmt.Errorf("regex %q is %w (Go regexp has no look-around or backreferences): %w", *p.Regex, ErrUnsupported, err)
 		}
 		return re, nil
 	}

@@ -103,7 +103,7 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return seq, nil
 	}
-	return nil, fmt.Errorf("pre_tokenizer type %q is not supported", head.Type)
+	return nil, fmt.Errorf("pre_tokenizer type %q is %w", head.Type, ErrUnsupported)
 }
 
 type sequencePreTokenizer []preTokenizer
@@ -242,7 +242,7 @@ func parseMetaspace(raw json.RawMessage) (preTokenizer, error) {
 		m.prepend = "never"
 	}
 	if m.prepend != "always" && m.prepend != "first" && m.prepend != "never" {
-		return nil, fmt.Errorf("pre_tokenizer Metaspace: prepend_scheme %q is not supported", m.prepend)
+		return nil, fmt.Errorf("pre_tokenizer Metaspace: prepend_scheme %q is %w", m.prepend, ErrUnsupported)
 	}
 	return m, nil
 }

@@ -81,7 +81,7 @@ func parsePostProcessor(raw json.RawMessage, av *addedVocab) (postProcessor, err
 		}
 		return seq, nil
 	}
-	return nil, fmt.Errorf("post_processor type %q is not supported", head.Type)
+	return nil, fmt.Errorf("post_processor type %q is %w", head.Type, ErrUnsupported)
 }
 
 type sequenceProcessor []postProcessor

@@ -2,11 +2,16 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"unicode/utf8"
 )
+
+// ErrUnsupported is wrapped by every error about a component, option or setting of
+// tokenizer.json that this package does not implement; the message names it.
+var ErrUnsupported = errors.New("not supported")
 
 // Tokenizer is a tokenizer.json pipeline: added tokens, normalizer, pre-tokenizer, model,
 // post-processor, truncation, padding and decoder. It is immutable: the With* methods return
@@ -128,10 +133,10 @@ func parsePadding(raw json.RawMessage) (*Padding, error) {
 	case json.Unmarshal(c.Strategy, &fixed) == nil && fixed.Fixed != nil:
 		p.Fixed = *fixed.Fixed
 	default:
-		return nil, fmt.Errorf("padding strategy %s is not supported", string(c.Strategy))
+		return nil, fmt.Errorf("padding strategy %s is %w", string(c.Strategy), ErrUnsupported)
 	}
 	if c.Direction != "Left" && c.Direction != "Right" && c.Direction != "" {
-		return nil, fmt.Errorf("padding direction %q is not supported", c.Direction)
+		return nil, fmt.Errorf("padding direction %q is %w", c.Direction, ErrUnsupported)
 	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,7 +28,7 @@ func TestUnsupportedComponents(t *testing.T) {
 		name string
 		json []byte
 		want string
-	}{
+	}{ // all but the last two wrap ErrUnsupported
 		{"pre_tokenizer", minimal("null", `{"type":"UnicodeScripts"}`, tinyWordPiece, "null", "null"),
 			`tokenizer: tokenizer.json: pre_tokenizer type "UnicodeScripts" is not supported`},
 		{"normalizer", minimal(`{"type":"Precompiled","precompiled_charsmap":""}`, "null", tinyWordPiece, "null", "null"),
@@ -36,23 +37,26 @@ func TestUnsupportedComponents(t *testing.T) {
 			`tokenizer: tokenizer.json: normalizer type "Nmt" is not supported`},
 		{"model", minimal("null", "null", `{"type":"Unigram","vocab":[["a",0.0]]}`, "null", "null"),
 			`tokenizer: tokenizer.json: model type "Unigram" is not supported`},
-		{"untyped model", minimal("null", "null", `{"vocab":{"a":0}}`, "null", "null"),
-			`tokenizer: tokenizer.json: model has no type and its fields match no supported model`},
 		{"post_processor", minimal("null", "null", tinyWordPiece, `{"type":"Fancy"}`, "null"),
 			`tokenizer: tokenizer.json: post_processor type "Fancy" is not supported`},
 		{"decoder", minimal("null", "null", tinyWordPiece, "null", `{"type":"CTC"}`),
 			`tokenizer: tokenizer.json: decoder type "CTC" is not supported`},
 		{"look-around regex", minimal("null", `{"type":"Split","pattern":{"Regex":"a(?=b)"},"behavior":"Isolated","invert":false}`, tinyWordPiece, "null", "null"),
-			`tokenizer: tokenizer.json: pre_tokenizer Split: regex "a(?=b)" (Go regexp has no look-around or backreferences)`},
+			`tokenizer: tokenizer.json: pre_tokenizer Split: regex "a(?=b)" is not supported (Go regexp has no look-around or backreferences)`},
 		{"dropout", minimal("null", "null", `{"type":"BPE","dropout":0.1,"vocab":{"a":0},"merges":[]}`, "null", "null"),
 			`tokenizer: tokenizer.json: model BPE: dropout 0.1 is not supported`},
+		{"untyped model", minimal("null", "null", `{"vocab":{"a":0}}`, "null", "null"),
+			`tokenizer: tokenizer.json: model has no type and its fields match no supported model`},
 		{"bad json", []byte(`{`), `tokenizer: tokenizer.json: unexpected end of JSON input`},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := FromBytes("tokenizer.json", tt.json)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want prefix %q", err, tt.want)
+			}
+			if unsupported := i < len(tests)-2; errors.Is(err, ErrUnsupported) != unsupported {
+				t.Errorf("errors.Is(err, ErrUnsupported) = %v, want %v", !unsupported, unsupported)
 			}
 		})
 	}
@@ -252,16 +256,43 @@ func TestGPT2Scanner(t *testing.T) {
 func BenchmarkEncodeBERT(b *testing.B) { benchEncode(b, "bert-base-uncased") }
 func BenchmarkEncodeGPT2(b *testing.B) { benchEncode(b, "gpt2") }
 
-// benchEncode encodes the golden corpus sequentially and reports tokens/s.
-func benchEncode(b *testing.B, name string) {
-	tk := loadFixture(b, name)
+func BenchmarkEncodeBatchBERT(b *testing.B) { benchEncodeBatch(b, "bert-base-uncased") }
+func BenchmarkEncodeBatchGPT2(b *testing.B) { benchEncodeBatch(b, "gpt2") }
+
+// benchTexts returns the single-sequence texts of the goldens.
+func benchTexts(b *testing.B, name string) []string {
 	_, recs := loadGoldens(b, name)
 	var texts []string
 	for _, r := range recs {
-		if r.Pair == nil && r.Trunc == nil && r.Pad == nil && r.Special {
+		if r.Batch == nil && r.Pair == nil && r.Trunc == nil && r.Pad == nil && r.Special {
 			texts = append(texts, r.Text)
 		}
 	}
+	return texts
+}
+
+// benchEncodeBatch encodes the golden corpus with EncodeBatch (all cores) and reports tokens/s.
+func benchEncodeBatch(b *testing.B, name string) {
+	tk := loadFixture(b, name)
+	texts := benchTexts(b, name)
+	b.ResetTimer()
+	tokens := 0
+	for i := 0; i < b.N; i++ {
+		encs, err := tk.EncodeBatch(texts, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range encs {
+			tokens += e.Len()
+		}
+	}
+	b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// benchEncode encodes the golden corpus sequentially and reports tokens/s.
+func benchEncode(b *testing.B, name string) {
+	tk := loadFixture(b, name)
+	texts := benchTexts(b, name)
 	b.ResetTimer()
 	tokens := 0
 	for i := 0; i < b.N; i++ {
