@@ -10,7 +10,7 @@ BIN       := bin/hftrain
 GOFLAGS_B := -tags $(TAGS)
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test bench deps deps-bench vet fmt clean
+.PHONY: all build demo test bench parity deps deps-bench vet fmt clean
 
 all: build
 
@@ -46,6 +46,10 @@ test: deps
 ## bench: hftrain vs PyTorch on the same BERT-mini training step, ratios printed.
 bench: build deps-bench
 	./scripts/bench/bench.sh
+
+## parity: folders hftrain writes load in the PyTorch reference (strict) and give the same logits.
+parity: build deps-bench
+	./scripts/parity/roundtrip.sh
 
 vet:
 	$(GO) vet ./...
