@@ -59,24 +59,22 @@ func (b byteLevelPreTokenizer) preTokenize(p *preTokenized) error {
 	return nil
 }
 
-// toByteLevel replaces every byte of the text by its byte-level rune; the runes for the 2nd..
-// bytes of a multi-byte character count as inserted.
+// toByteLevel replaces every byte of the text by its byte-level rune. It is the library's
+// transform with changes 0 for a character's first byte and +1 for the others, written out:
+// every output rune takes the alignment of the input character's bytes.
 func toByteLevel(n *normString) {
 	s := n.normalized
-	dest := make([]charChange, 0, len(s))
-	i := 0
-	for i < len(s) {
-		_, sz := utf8.DecodeRuneInString(s[i:])
-		for k := 0; k < sz; k++ {
-			ch := 0
-			if k > 0 {
-				ch = 1
-			}
-			dest = append(dest, charChange{byteLevel.byteToRune[s[i+k]], ch})
+	buf := make([]byte, 0, 2*len(s))
+	align := make([][2]int, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		before := len(buf)
+		buf = utf8.AppendRune(buf, byteLevel.byteToRune[s[i]])
+		for k := before; k < len(buf); k++ {
+			align = append(align, n.align[i])
 		}
-		i += sz
 	}
-	n.transform(dest, 0)
+	n.normalized = string(buf)
+	n.align = align
 }
 
 func decodeRune(s string) (rune, int) {

@@ -14,23 +14,36 @@ type model interface {
 	vocabSize() int
 }
 
-// vocab is a token <-> id table.
+// vocab is a token <-> id table; ids index a slice (vocabularies are dense).
 type vocab struct {
 	ids    map[string]int
-	tokens map[int]string
+	tokens []string
+	has    []bool
 }
 
 func newVocab(m map[string]int) vocab {
-	v := vocab{ids: m, tokens: make(map[int]string, len(m))}
+	maxID := -1
+	for _, id := range m {
+		maxID = max(maxID, id)
+	}
+	v := vocab{ids: m, tokens: make([]string, maxID+1), has: make([]bool, maxID+1)}
 	for t, id := range m {
-		v.tokens[id] = t
+		if id >= 0 {
+			v.tokens[id], v.has[id] = t, true
+		}
 	}
 	return v
 }
 
 func (v vocab) tokenToID(tok string) (int, bool) { id, ok := v.ids[tok]; return id, ok }
-func (v vocab) idToToken(id int) (string, bool)  { t, ok := v.tokens[id]; return t, ok }
 func (v vocab) vocabSize() int                   { return len(v.ids) }
+
+func (v vocab) idToToken(id int) (string, bool) {
+	if id < 0 || id >= len(v.tokens) || !v.has[id] {
+		return "", false
+	}
+	return v.tokens[id], true
+}
 
 // parseModel decodes the "model" object; without "type" it is inferred from the fields.
 func parseModel(raw json.RawMessage) (model, error) {
