@@ -170,6 +170,10 @@ func TestRNGResume(t *testing.T) {
 	if err := b.UnmarshalBinary([]byte("junk")); err == nil {
 		t.Error("UnmarshalBinary accepted junk")
 	}
+	var zero RNG
+	if zero.Uint64() != NewRNG(0).Uint64() {
+		t.Error("the zero RNG differs from NewRNG(0)")
+	}
 	if NewRNG(1).Uint64() == NewRNG(2).Uint64() {
 		t.Error("seeds 1 and 2 start alike")
 	}

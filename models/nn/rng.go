@@ -8,7 +8,8 @@ import (
 
 // RNG is the random source of dropout: a PCG generator that is deterministic
 // from its seed and whose state can be saved and restored for an exact resume.
-// An RNG is not safe for concurrent use; ops draw from it in tape order.
+// The zero RNG behaves as NewRNG(0). An RNG is not safe for concurrent use;
+// ops draw from it in tape order.
 type RNG struct {
 	src *rand.PCG
 }
@@ -19,11 +20,19 @@ func NewRNG(seed uint64) *RNG {
 }
 
 // Uint64 returns the next 64 random bits.
-func (r *RNG) Uint64() uint64 { return r.src.Uint64() }
+func (r *RNG) Uint64() uint64 { return r.pcg().Uint64() }
+
+// pcg returns the generator, seeding a zero RNG as NewRNG(0) does.
+func (r *RNG) pcg() *rand.PCG {
+	if r.src == nil {
+		r.src = NewRNG(0).src
+	}
+	return r.src
+}
 
 // MarshalBinary returns the generator state.
 func (r *RNG) MarshalBinary() ([]byte, error) {
-	b, err := r.src.MarshalBinary()
+	b, err := r.pcg().MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("nn: rng: %w", err)
 	}
@@ -49,9 +58,10 @@ func keepThreshold(p float64) uint32 { return uint32(math.Round(p * (1 << 16))) 
 // dropMask sets mask[i] to 1 (keep) with probability 1-p and to 0 otherwise.
 func (r *RNG) dropMask(mask []uint8, p float64) {
 	thr := keepThreshold(p)
+	src := r.pcg()
 	i := 0
 	for ; i+4 <= len(mask); i += 4 {
-		u := r.src.Uint64()
+		u := src.Uint64()
 		m := mask[i : i+4 : i+4]
 		m[0] = keep(uint32(u&0xffff), thr)
 		m[1] = keep(uint32(u>>16&0xffff), thr)
@@ -59,7 +69,7 @@ func (r *RNG) dropMask(mask []uint8, p float64) {
 		m[3] = keep(uint32(u>>48), thr)
 	}
 	if i < len(mask) {
-		u := r.src.Uint64()
+		u := src.Uint64()
 		for ; i < len(mask); i++ {
 			mask[i] = keep(uint32(u&0xffff), thr)
 			u >>= 16
