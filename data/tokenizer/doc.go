@@ -16,5 +16,16 @@
 // RobertaProcessing, TemplateProcessing, ByteLevel, Sequence; decoders WordPiece, ByteLevel,
 // Sequence. Anything else is a load error that names the component and its type. Regex
 // patterns (Split, Replace) are compiled with Go's regexp, so look-around is not supported;
-// the GPT-2 split pattern of ByteLevel, which needs a look-ahead, is scanned by hand.
+// the GPT-2 split pattern of ByteLevel, which needs a look-ahead, is scanned by hand. BPE
+// dropout, truncation stride and Unigram models are not supported; such errors wrap
+// ErrUnsupported.
+//
+// Truncation and padding come from tokenizer.json and can be replaced from code
+// (WithTruncation, WithTruncationConfig, WithPadding, WithoutPadding); EncodeBatch pads a
+// batch to its longest member when the padding strategy is batch-longest. A Tokenizer is
+// never modified after loading, so goroutines may share one.
+//
+// The tests compare every field of thousands of encodings (singles, pairs, truncated, padded,
+// batched, decoded) with golden files written by the official library; the scripts that build
+// the fixtures and goldens are in scripts/tokenizer.
 package tokenizer

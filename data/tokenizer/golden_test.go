@@ -54,7 +54,7 @@ type goldenMeta struct {
 	} `json:"meta"`
 }
 
-var fixtureNames = []string{"bert-base-uncased", "bert-notype", "gpt2", "roberta", "misc-wordpiece", "misc-bpe"}
+var fixtureNames = []string{"bert-base-uncased", "bert-notype", "gpt2", "roberta", "misc-wordpiece", "misc-bpe", "misc-bytefallback"}
 
 func gunzipFile(t testing.TB, path string) []byte {
 	t.Helper()

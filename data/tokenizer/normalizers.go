@@ -264,35 +264,136 @@ type unicodeNormalizer struct{ form norm.Form }
 
 func (u unicodeNormalizer) normalize(n *normString) error { normalizeForm(n, u.form); return nil }
 
-// normalizeForm applies a Unicode normalization form segment by segment: each segment of
-// input characters maps to its normalized characters, paired positionally.
+// normalizeForm applies a Unicode normalization form with the alignment bookkeeping of the
+// library's unicode-normalization-alignments crate: every character is decomposed (its first
+// piece replaces it, the others count as inserted), runs of combining marks are stably sorted
+// by combining class, and for NFC/NFKC a composition merges the two changes minus one.
 func normalizeForm(n *normString, f norm.Form) {
-	s := n.normalized
-	if f.IsNormalString(s) {
+	if f.IsNormalString(n.normalized) {
 		return
 	}
-	dest := make([]charChange, 0, len(s)+8)
-	for len(s) > 0 {
-		end := f.NextBoundaryInString(s, true)
-		if end <= 0 {
-			end = len(s)
-		}
-		seg := s[:end]
-		s = s[end:]
-		in := utf8.RuneCountInString(seg)
-		out := []rune(f.String(seg))
-		for i, r := range out {
-			switch {
-			case i < in && (len(out) >= in || i < len(out)-1):
-				dest = append(dest, charChange{r, 0})
-			case i >= in:
-				dest = append(dest, charChange{r, 1})
-			default: // last output char of a shrinking segment absorbs the rest
-				dest = append(dest, charChange{r, -(in - len(out))})
-			}
-		}
+	decomp := norm.NFD
+	if f == norm.NFKC || f == norm.NFKD {
+		decomp = norm.NFKD
+	}
+	dest := decompose(n.normalized, decomp)
+	if f == norm.NFC || f == norm.NFKC {
+		dest = recompose(dest)
 	}
 	n.transform(dest, 0)
+}
+
+func combiningClass(r rune) uint8 {
+	if r < 0x300 {
+		return 0
+	}
+	var buf [utf8.UTFMax]byte
+	return norm.NFD.Properties(buf[:utf8.EncodeRune(buf[:], r)]).CCC()
+}
+
+// decompose is the crate's Decompositions iterator.
+func decompose(s string, f norm.Form) []charChange {
+	out := make([]charChange, 0, len(s)+8)
+	ccc := make([]uint8, 0, len(s)+8)
+	pending := 0 // start of the marks not yet sorted
+	sortPending := func() {
+		seg, cls := out[pending:], ccc[pending:]
+		// Stable insertion sort by combining class; runs are short.
+		for i := 1; i < len(seg); i++ {
+			for j := i; j > 0 && cls[j] < cls[j-1]; j-- {
+				seg[j], seg[j-1] = seg[j-1], seg[j]
+				cls[j], cls[j-1] = cls[j-1], cls[j]
+			}
+		}
+		pending = len(out)
+	}
+	var buf [utf8.UTFMax]byte
+	for _, r := range s {
+		d := string(r)
+		if r >= 0xA0 { // the first character with a (compatibility) decomposition
+			d = f.String(string(buf[:utf8.EncodeRune(buf[:], r)]))
+		}
+		first := true
+		for _, c := range d {
+			cl := combiningClass(c)
+			if cl == 0 {
+				sortPending()
+			}
+			ch := 1
+			if first {
+				ch = 0
+			}
+			out = append(out, charChange{c, ch})
+			ccc = append(ccc, cl)
+			first = false
+		}
+	}
+	sortPending()
+	return out
+}
+
+// compose returns the primary composite of a and b, if any.
+func compose(a, b rune) (rune, bool) {
+	if a < 0x80 && b < 0x80 {
+		return 0, false
+	}
+	s := norm.NFC.String(string(a) + string(b))
+	r, sz := utf8.DecodeRuneInString(s)
+	if sz != len(s) {
+		return 0, false
+	}
+	return r, true
+}
+
+// recompose is the crate's Recompositions iterator over decomposed characters.
+func recompose(in []charChange) []charChange {
+	out := make([]charChange, 0, len(in))
+	var buffer []charChange
+	var composee charChange
+	haveComposee := false
+	lastCCC := -1
+	flush := func() {
+		out = append(out, buffer...)
+		buffer = buffer[:0]
+	}
+	for _, c := range in {
+		cl := int(combiningClass(c.c))
+		if !haveComposee {
+			if cl != 0 {
+				out = append(out, c)
+				continue
+			}
+			composee, haveComposee = c, true
+			continue
+		}
+		if lastCCC >= 0 && lastCCC >= cl { // c is blocked from the composee
+			if cl == 0 {
+				out = append(out, composee)
+				flush()
+				composee, lastCCC = c, -1
+				continue
+			}
+			buffer = append(buffer, c)
+			lastCCC = cl
+			continue
+		}
+		if r, ok := compose(composee.c, c.c); ok {
+			composee = charChange{r, composee.change + c.change - 1}
+			continue
+		}
+		if lastCCC < 0 && cl == 0 {
+			out = append(out, composee)
+			composee = c
+			continue
+		}
+		buffer = append(buffer, c)
+		lastCCC = cl
+	}
+	if haveComposee {
+		out = append(out, composee)
+	}
+	flush()
+	return out
 }
 
 type stripNormalizer struct{ left, right bool }

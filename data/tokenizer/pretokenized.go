@@ -63,6 +63,25 @@ func byteToChar(s string) []int {
 	return m
 }
 
+// charOffsets converts byte offsets into the input to character offsets as the library's
+// BytesToCharOffsetConverter does, including its answers for offsets past the end (which
+// byte-fallback BPE tokens can have): a start past the end keeps the byte offsets.
+func charOffsets(conv []int, off [2]int) [2]int {
+	n := len(conv) - 1 // bytes in the input
+	if off[0] < 0 || off[0] >= n {
+		return off
+	}
+	start := conv[off[0]]
+	if off[1] >= 0 && off[1] < n {
+		return [2]int{start, conv[off[1]]}
+	}
+	last := start + 1
+	if e := off[1] - 1; e >= 0 && e < n {
+		last = conv[e]
+	}
+	return [2]int{start, last + 1}
+}
+
 // toEncoding turns a fully tokenized string into an Encoding with character offsets into the
 // original text (as the Python and Node bindings give them).
 func (p *preTokenized) toEncoding(typeID int) *Encoding {
@@ -78,10 +97,7 @@ func (p *preTokenized) toEncoding(typeID int) *Encoding {
 			if a, b, ok := s.ns.convertOffsets(off[0], off[1]); ok {
 				off = [2]int{s.ns.shift + a, s.ns.shift + b}
 			}
-			// Like the library, an offset starting at the very end stays in bytes.
-			if off[0] >= 0 && off[0] < len(p.original) && off[1] >= 0 && off[1] <= len(p.original) {
-				off = [2]int{conv[off[0]], conv[off[1]]}
-			}
+			off = charOffsets(conv, off)
 			e.IDs = append(e.IDs, t.id)
 			e.Tokens = append(e.Tokens, t.value)
 			e.Offsets = append(e.Offsets, off)

@@ -15,6 +15,9 @@
 //                              non-special added token with single_word.
 //   gpt2.json.gz               byte-level BPE laid out like the Hub's gpt2 tokenizer.json, merges as
 //                              "a b" strings.
+//   misc-wordpiece.json.gz,    small pipelines exercising the other normalizers, pre-tokenizers,
+//   misc-bpe.json.gz,          post-processors and BPE options (see the build functions).
+//   misc-bytefallback.json.gz
 //   roberta.json.gz            RoBERTa-style: <s>=0 <pad>=1 </s>=2 <unk>=3 (as roberta-base), the GPT-2
 //                              vocab shifted by +4, <mask> appended last (id 50261; roberta-base has
 //                              50264 because its vocab is fairseq-reordered, which cannot be rebuilt
@@ -194,6 +197,20 @@ function buildMiscBPE() {
   };
 }
 
+// buildMiscByteFallback is misc-bpe with byte_fallback (tokens <0x00>..<0x7F>), ignore_merges
+// (the word "_hftrain" is in the vocabulary but no merges build it) and no decoder.
+function buildMiscByteFallback() {
+  const t = buildMiscBPE();
+  const vocab = t.model.vocab;
+  for (let b = 0; b < 0x80; b++) vocab['<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>'] = Object.keys(vocab).length;
+  vocab['_hftrain'] = Object.keys(vocab).length;
+  t.model.byte_fallback = true;
+  t.model.ignore_merges = true;
+  t.pre_tokenizer = {type: 'Metaspace', replacement: '_', prepend_scheme: 'always', split: true};
+  t.normalizer = {type: 'Sequence', normalizers: [{type: 'NFKC'}, {type: 'Lowercase'}]};
+  return t;
+}
+
 function main() {
   fs.mkdirSync(outDir, {recursive: true});
   const bv = bertVocab();
@@ -201,6 +218,7 @@ function main() {
   write('bert-notype', buildBertNoType(bv));
   write('misc-wordpiece', buildMiscWordPiece(bv));
   write('misc-bpe', buildMiscBPE());
+  write('misc-bytefallback', buildMiscByteFallback());
   const src = gpt2Sources();
   write('gpt2', buildGPT2(src));
   write('roberta', buildRoberta(src));

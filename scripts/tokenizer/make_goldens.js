@@ -20,7 +20,7 @@ const zlib = require('zlib');
 const {Tokenizer} = require('tokenizers');
 
 const dataDir = path.join(__dirname, '..', '..', 'data', 'tokenizer', 'testdata');
-const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta', 'misc-wordpiece', 'misc-bpe'];
+const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta', 'misc-wordpiece', 'misc-bpe', 'misc-bytefallback'];
 
 const EDGE = [
   '', ' ', '   ', '\t', '\n', '\r\n', 'a\tb\nc', 'hello  world', 'hello   world  ', ' leading', 'trailing ',
