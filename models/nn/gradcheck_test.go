@@ -311,3 +311,64 @@ func TestGradAttention(t *testing.T) {
 	}
 	runGradCases(t, cases)
 }
+
+// TestGradEncoderBlock checks one BERT-style block up to the classifier
+// logits, where one
+// activation feeds q, k, v and the residual, so Gorgonia sums four gradient
+// terms for it; dropout masks are replayed so finite differences see one
+// function. With float32 activations, eps 1e-2 is where finite differences
+// are least noisy here (worst error 4e-3; 2e-3 and 1e-3 give more noise).
+func TestGradEncoderBlock(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const b, s, h, heads, ffn, vocab, classes = 2, 3, 4, 2, 6, 7, 3
+	rng := NewRNG(99)
+	ids := fixedInput([]float32{1, 5, 6, 2, 0, 3}, b*s)
+	mask := fixedInput([]float32{1, 1, 1, 1, 1, 0}, b, s)
+	ins := []input{
+		ids, mask, fixedInput([]float32{0}, 1), // 2 unused
+		randInput(r, 0, vocab, h),              // 3 word embeddings
+		randInput(r, 0, h), randInput(r, 0, h), // 4, 5 embedding LN
+		randInput(r, 0, h, h), randInput(r, 0, h), // 6, 7 q
+		// 9, the key bias, has an exactly zero gradient (softmax ignores a
+		// constant added to a row of scores), so it is held fixed.
+		randInput(r, 0, h, h), fixedInput([]float32{0.1, -0.2, 0.3, 0.05}, h), // 8, 9 k
+		randInput(r, 0, h, h), randInput(r, 0, h), // 10, 11 v
+		randInput(r, 0, h, h), randInput(r, 0, h), // 12, 13 attention output
+		randInput(r, 0, h), randInput(r, 0, h), // 14, 15 attention LN
+		randInput(r, 0, ffn, h), randInput(r, 0, ffn), // 16, 17 FFN in
+		randInput(r, 0, h, ffn), randInput(r, 0, h), // 18, 19 FFN out
+		randInput(r, 0, h), randInput(r, 0, h), // 20, 21 output LN
+		randInput(r, 0, classes, h), randInput(r, 0, classes), // 22, 23 classifier
+	}
+	for _, i := range []int{4, 14, 20} { // layer norm gammas near 1
+		for j := range ins[i].data {
+			ins[i].data[j]++
+		}
+	}
+	build := func(in []*G.Node) (*G.Node, error) {
+		must := func(n *G.Node, err error) *G.Node {
+			if err != nil {
+				panic(err)
+			}
+			return n
+		}
+		e := must(Embedding(in[3], in[0]))
+		x := must(LayerNorm(e, in[4], in[5], 1e-12))
+		x = must(Dropout(x, 0.2, rng))
+		q := must(Linear(x, in[6], in[7]))
+		k := must(Linear(x, in[8], in[9]))
+		v := must(Linear(x, in[10], in[11]))
+		a := must(Attention(q, k, v, in[1], b, s, heads, 0.2, rng))
+		a = must(Linear(a, in[12], in[13]))
+		a = must(Dropout(a, 0.2, rng))
+		x = must(AddLayerNorm(a, x, in[14], in[15], 1e-12))
+		f := must(GELU(must(Linear(x, in[16], in[17]))))
+		f = must(Linear(f, in[18], in[19]))
+		x = must(AddLayerNorm(f, x, in[20], in[21], 1e-12))
+		c := must(Tanh(must(SelectFirstToken(x, b, s))))
+		// The logits, not the loss: the harness then sums logits·w in
+		// float64, so finite differences are not limited by a float32 loss.
+		return Linear(c, in[22], in[23])
+	}
+	runGradCases(t, []gradCase{{name: "encoder block", inputs: ins, build: build, before: replay(t, rng), eps: 1e-2, tol: 2e-2}})
+}
