@@ -72,10 +72,7 @@ func (op *mapOp) Do(inputs ...G.Value) (G.Value, error) {
 	x := v[0][:len(y)]
 	switch op.kind {
 	case kindAdd:
-		b := v[1][:len(y)]
-		for i := range y {
-			y[i] = x[i] + b[i]
-		}
+		add(y, x, v[1])
 	case kindGELU:
 		geluForward(y, x)
 	case kindReLU:

@@ -1,5 +1,6 @@
 // Code written for hftrain: AVX2+FMA kernels of the exact GELU, its
-// derivative and softmax's exponentials, 8 float32 lanes at a time. The constants and the order of
+// derivative, softmax's exponentials, dropout masks, layer norm and small
+// reductions, 8 float32 lanes at a time. The constants and the order of
 // operations follow geluForwardGo and geluBackwardGo in mathf.go (same
 // rational erf, same exp reduction), with fused multiply-adds.
 
@@ -497,5 +498,227 @@ maskloop:
 	JNZ  maskloop
 
 maskdone:
+	VZEROUPPER
+	RET
+
+// func sumAVX2(x *float32, n int) float32
+TEXT ·sumAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	SHRQ $3, CX
+	JZ   sumdone
+
+sumloop:
+	VADDPS (SI), Y0, Y0
+	ADDQ $32, SI
+	DECQ CX
+	JZ   sumdone
+	VADDPS (SI), Y1, Y1
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  sumloop
+
+sumdone:
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+16(FP)
+	RET
+
+// func sumSqDevAVX2(x *float32, n int, m float32) float32
+TEXT ·sumSqDevAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS m+16(FP), Y2
+	VXORPS Y0, Y0, Y0
+	SHRQ $3, CX
+	JZ   ssddone
+
+ssdloop:
+	VMOVUPS (SI), Y1
+	VSUBPS Y2, Y1, Y1
+	VFMADD231PS Y1, Y1, Y0
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  ssdloop
+
+ssddone:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dotAVX2(a, b *float32, n int) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DX
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	SHRQ $3, CX
+	JZ   dotdone
+
+dotloop:
+	VMOVUPS (SI), Y1
+	VFMADD231PS (DX), Y1, Y0
+	ADDQ $32, SI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ  dotloop
+
+dotdone:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func addAVX2(y, a, b *float32, n int)
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ   adddone
+
+addloop:
+	VMOVUPS (SI), Y0
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  addloop
+
+adddone:
+	VZEROUPPER
+	RET
+
+// func normAffineAVX2(y, x, gamma, beta *float32, n int, mean, rstd float32)
+// y = (x - mean)·rstd·gamma + beta
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gamma+16(FP), R8
+	MOVQ beta+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS mean+40(FP), Y1
+	VBROADCASTSS rstd+44(FP), Y2
+	SHRQ $3, CX
+	JZ   nadone
+
+naloop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y2, Y0, Y0
+	VMOVUPS (R8), Y3
+	VFMADD213PS (R9), Y3, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  naloop
+
+nadone:
+	VZEROUPPER
+	RET
+
+// func lnBackward1AVX2(xhat, x, dy, gamma, dgamma, dbeta *float32, n int, mean, rstd float32) (sg, sgx float32)
+// xhat = (x - mean)·rstd; dgamma += dy·xhat; dbeta += dy; returns Σ dy·γ, Σ dy·γ·xhat
+TEXT ·lnBackward1AVX2(SB), NOSPLIT, $0-72
+	MOVQ xhat+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ gamma+24(FP), R8
+	MOVQ dgamma+32(FP), R9
+	MOVQ dbeta+40(FP), R10
+	MOVQ n+48(FP), CX
+	VBROADCASTSS mean+56(FP), Y10
+	VBROADCASTSS rstd+60(FP), Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	SHRQ $3, CX
+	JZ   lb1done
+
+lb1loop:
+	VMOVUPS (SI), Y0
+	VSUBPS Y10, Y0, Y0
+	VMULPS Y11, Y0, Y0
+	VMOVUPS Y0, (DI)
+	VMOVUPS (DX), Y1
+	VMOVUPS (R9), Y2
+	VFMADD231PS Y0, Y1, Y2
+	VMOVUPS Y2, (R9)
+	VADDPS (R10), Y1, Y3
+	VMOVUPS Y3, (R10)
+	VMULPS (R8), Y1, Y4
+	VADDPS Y4, Y12, Y12
+	VFMADD231PS Y0, Y4, Y13
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	ADDQ $32, R9
+	ADDQ $32, R10
+	DECQ CX
+	JNZ  lb1loop
+
+lb1done:
+	VEXTRACTF128 $1, Y12, X0
+	VADDPS X0, X12, X12
+	VHADDPS X12, X12, X12
+	VHADDPS X12, X12, X12
+	VEXTRACTF128 $1, Y13, X1
+	VADDPS X1, X13, X13
+	VHADDPS X13, X13, X13
+	VHADDPS X13, X13, X13
+	VZEROUPPER
+	MOVSS X12, sg+64(FP)
+	MOVSS X13, sgx+68(FP)
+	RET
+
+// func lnBackward2AVX2(dx, xhat, dy, gamma *float32, n int, mg, mgx, rstd float32)
+// dx = (dy·γ - mg - xhat·mgx)·rstd
+TEXT ·lnBackward2AVX2(SB), NOSPLIT, $0-52
+	MOVQ dx+0(FP), DI
+	MOVQ xhat+8(FP), SI
+	MOVQ dy+16(FP), DX
+	MOVQ gamma+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSS mg+40(FP), Y10
+	VBROADCASTSS mgx+44(FP), Y11
+	VBROADCASTSS rstd+48(FP), Y12
+	SHRQ $3, CX
+	JZ   lb2done
+
+lb2loop:
+	VMOVUPS (DX), Y1
+	VMULPS (R8), Y1, Y1
+	VSUBPS Y10, Y1, Y1
+	VMOVUPS (SI), Y0
+	VFNMADD231PS Y11, Y0, Y1
+	VMULPS Y12, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ  lb2loop
+
+lb2done:
 	VZEROUPPER
 	RET

@@ -89,18 +89,13 @@ func (op *layerNormOp) Do(inputs ...G.Value) (G.Value, error) {
 		yr := y[r*h : (r+1)*h]
 		xr := x[r*h : (r+1)*h]
 		if op.res {
-			rr := res[r*h : (r+1)*h]
-			for i := range yr {
-				yr[i] = xr[i] + rr[i]
-			}
+			add(yr, xr, res[r*h:(r+1)*h])
 			xr = yr // normalise the sum in place
 		}
 		mean := sum(xr) / float32(h)
 		rstd := float32(1 / math.Sqrt(float64(sumSqDev(xr, mean)/float32(h)+op.eps)))
 		op.mean[r], op.rstd[r] = mean, rstd
-		for i, e := range xr {
-			yr[i] = (e-mean)*rstd*gamma[i] + beta[i]
-		}
+		normAffine(yr, xr, gamma, beta, mean, rstd)
 	}
 	return op.buf, nil
 }
@@ -152,7 +147,6 @@ func (op *layerNormOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, e
 type layerNormGradOp struct {
 	base
 	fwd *layerNormOp
-	g   []float32 // one row of dy·γ
 }
 
 func (op *layerNormGradOp) Do(inputs ...G.Value) (G.Value, error) {
@@ -170,40 +164,19 @@ func (op *layerNormGradOp) Do(inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("nn: %s: backward ran before forward", op.name)
 	}
 	x, gamma, dy := v[0], v[len(v)-2], v[len(v)-1]
-	if op.g == nil {
-		op.g = make([]float32, h)
-	}
 	out := op.outData()
 	dx, dgamma, dbeta := out[:nh], out[nh:nh+h], out[nh+h:]
 	clear(dgamma)
 	clear(dbeta)
 	for r := 0; r < f.n; r++ {
 		xr, dyr, dxr := x[r*h:(r+1)*h], dy[r*h:(r+1)*h], dx[r*h:(r+1)*h]
-		mean, rstd := f.mean[r], f.rstd[r]
 		if f.res {
-			rr := v[1][r*h : (r+1)*h]
-			for i := range dxr {
-				dxr[i] = (xr[i] + rr[i] - mean) * rstd // x̂, kept in dx for now
-			}
-		} else {
-			for i := range dxr {
-				dxr[i] = (xr[i] - mean) * rstd
-			}
+			add(dxr, xr, v[1][r*h:(r+1)*h]) // the normalised sum, rebuilt in dx
+			xr = dxr
 		}
-		for i, xh := range dxr {
-			d := dyr[i]
-			dgamma[i] += d * xh
-			dbeta[i] += d
-		}
-		// Σg and Σg·x̂ with g = dy·γ, as Σ dy·γ and Σ (dy·γ)·x̂.
-		g := op.g[:h]
-		for i, d := range dyr {
-			g[i] = d * gamma[i]
-		}
-		mg, mgx := sum(g)/float32(h), dot(g, dxr)/float32(h)
-		for i, xh := range dxr {
-			dxr[i] = (g[i] - mg - xh*mgx) * rstd
-		}
+		mean, rstd := f.mean[r], f.rstd[r]
+		sg, sgx := lnBackward1(dxr, xr, dyr, gamma, dgamma, dbeta, mean, rstd) // dx holds x̂ now
+		lnBackward2(dxr, dxr, dyr, gamma, sg/float32(h), sgx/float32(h), rstd)
 	}
 	return op.buf, nil
 }

@@ -184,3 +184,59 @@ func TestMaskMul(t *testing.T) {
 		}
 	}
 }
+
+// TestRowKernels compares the dispatching row kernels (vector code where the
+// CPU has it) with their Go loops, on lengths that exercise the tail.
+func TestRowKernels(t *testing.T) {
+	near := func(what string, n int, got, want float32, scale float64) {
+		t.Helper()
+		if math.Abs(float64(got-want)) > 2e-6*max(scale, 1) {
+			t.Fatalf("n=%d %s: %g, want %g", n, what, got, want)
+		}
+	}
+	for _, n := range []int{0, 5, 8, 12, 16, 33, 256} {
+		mk := func(f func(i int) float64) []float32 {
+			d := make([]float32, n)
+			for i := range d {
+				d[i] = float32(f(i))
+			}
+			return d
+		}
+		x := mk(func(i int) float64 { return math.Sin(float64(i)*0.7) * 3 })
+		y := mk(func(i int) float64 { return math.Cos(float64(i)*1.3) - 0.2 })
+		gm := mk(func(i int) float64 { return 1 + 0.1*float64(i%5) })
+		bt := mk(func(i int) float64 { return 0.05 * float64(i%3) })
+		fn := float64(n)
+		near("sum", n, sum(x), sumGo(x), fn)
+		near("sumSqDev", n, sumSqDev(x, 0.3), sumSqDevGo(x, 0.3), 10*fn)
+		near("dot", n, dot(x, y), dotGo(x, y), fn)
+		a, b := make([]float32, n), make([]float32, n)
+		add(a, x, y)
+		addGo(b, x, y)
+		for i := range a {
+			near("add", n, a[i], b[i], 1)
+		}
+		normAffine(a, x, gm, bt, 0.2, 1.7)
+		normAffineGo(b, x, gm, bt, 0.2, 1.7)
+		for i := range a {
+			near("normAffine", n, a[i], b[i], 10)
+		}
+		dg1, db1 := mk(func(int) float64 { return 0.5 }), mk(func(int) float64 { return -0.5 })
+		dg2, db2 := mk(func(int) float64 { return 0.5 }), mk(func(int) float64 { return -0.5 })
+		xh1, xh2 := make([]float32, n), append([]float32(nil), x...)
+		sg1, sgx1 := lnBackward1(xh1, x, y, gm, dg1, db1, 0.2, 1.7)
+		sg2, sgx2 := lnBackward1Go(xh2, xh2, y, gm, dg2, db2, 0.2, 1.7) // in place
+		near("lnBackward1 sg", n, sg1, sg2, fn)
+		near("lnBackward1 sgx", n, sgx1, sgx2, 10*fn)
+		for i := range xh1 {
+			near("lnBackward1 xhat", n, xh1[i], xh2[i], 10)
+			near("lnBackward1 dgamma", n, dg1[i], dg2[i], 10)
+			near("lnBackward1 dbeta", n, db1[i], db2[i], 1)
+		}
+		lnBackward2(a, xh1, y, gm, 0.1, -0.3, 1.7)
+		lnBackward2Go(xh2, xh2, y, gm, 0.1, -0.3, 1.7) // in place
+		for i := range a {
+			near("lnBackward2", n, a[i], xh2[i], 10)
+		}
+	}
+}
