@@ -3,6 +3,8 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -18,10 +20,18 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		return nil, nil
 	}
 	var head struct {
-		Type    string            `json:"type"`
-		Prefix  *string           `json:"prefix"`
-		Cleanup *bool             `json:"cleanup"`
-		Seq     []json.RawMessage `json:"decoders"`
+		Type          string            `json:"type"`
+		Prefix        *string           `json:"prefix"`
+		Cleanup       *bool             `json:"cleanup"`
+		Seq           []json.RawMessage `json:"decoders"`
+		Pattern       json.RawMessage   `json:"pattern"`
+		Content       *string           `json:"content"`
+		Start         int               `json:"start"`
+		Stop          int               `json:"stop"`
+		Replacement   *string           `json:"replacement"`
+		PrependScheme *string           `json:"prepend_scheme"`
+		AddPrefix     *bool             `json:"add_prefix_space"`
+		Suffix        *string           `json:"suffix"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return nil, fmt.Errorf("decoder: %w", err)
@@ -35,6 +45,43 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 		return d, nil
 	case "ByteLevel":
 		return byteLevelDecoder{}, nil
+	case "ByteFallback":
+		return byteFallbackDecoder{}, nil
+	case "Fuse":
+		return fuseDecoder{}, nil
+	case "Replace":
+		re, err := parsePattern(head.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("decoder Replace: %w", err)
+		}
+		if head.Content == nil {
+			return nil, fmt.Errorf("decoder Replace: content is missing")
+		}
+		return replaceDecoder{re: re, content: *head.Content}, nil
+	case "Strip":
+		if head.Content == nil || utf8.RuneCountInString(*head.Content) != 1 {
+			return nil, fmt.Errorf("decoder Strip: content must be one character")
+		}
+		r, _ := utf8.DecodeRuneInString(*head.Content)
+		return stripDecoder{content: r, start: head.Start, stop: head.Stop}, nil
+	case "Metaspace":
+		d := metaspaceDecoder{replacement: '▁', prepend: true}
+		if head.Replacement != nil {
+			d.replacement, _ = utf8.DecodeRuneInString(*head.Replacement)
+		}
+		switch {
+		case head.PrependScheme != nil:
+			d.prepend = *head.PrependScheme != "never"
+		case head.AddPrefix != nil:
+			d.prepend = *head.AddPrefix
+		}
+		return d, nil
+	case "BPEDecoder":
+		d := bpeDecoder{suffix: "</w>"}
+		if head.Suffix != nil {
+			d.suffix = *head.Suffix
+		}
+		return d, nil
 	case "Sequence":
 		var seq sequenceDecoder
 		for _, r := range head.Seq {
@@ -165,4 +212,130 @@ func invalidPrefix(b []byte) int {
 		}
 	}
 	return i
+}
+
+// byteFallbackDecoder turns runs of "<0xXX>" tokens back into text; an invalid UTF-8 run
+// becomes one U+FFFD per byte.
+type byteFallbackDecoder struct{}
+
+func (byteFallbackDecoder) decode(tokens []string) []string {
+	out := make([]string, 0, len(tokens))
+	var pending []byte
+	flush := func() {
+		if len(pending) == 0 {
+			return
+		}
+		if utf8.Valid(pending) {
+			out = append(out, string(pending))
+		} else {
+			for range pending {
+				out = append(out, "\uFFFD")
+			}
+		}
+		pending = pending[:0]
+	}
+	for _, t := range tokens {
+		if b, ok := fallbackByte(t); ok {
+			pending = append(pending, b)
+			continue
+		}
+		flush()
+		out = append(out, t)
+	}
+	flush()
+	return out
+}
+
+// fallbackByte parses a byte-fallback token "<0xXX>".
+func fallbackByte(t string) (byte, bool) {
+	if len(t) != 6 || !strings.HasPrefix(t, "<0x") || t[5] != '>' {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(t[3:5], 16, 8)
+	if err != nil {
+		return 0, false
+	}
+	return byte(v), true
+}
+
+type fuseDecoder struct{}
+
+func (fuseDecoder) decode(tokens []string) []string { return []string{strings.Join(tokens, "")} }
+
+type replaceDecoder struct {
+	re      *regexp.Regexp
+	content string
+}
+
+func (r replaceDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		if r.re != nil {
+			t = r.re.ReplaceAllLiteralString(t, r.content)
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// stripDecoder removes up to start leading and stop trailing content characters per token.
+type stripDecoder struct {
+	content     rune
+	start, stop int
+}
+
+func (s stripDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		chars := []rune(t)
+		lo, hi := 0, len(chars)
+		for lo < s.start && lo < len(chars) && chars[lo] == s.content {
+			lo++
+		}
+		for k := 0; k < s.stop && hi > lo && chars[hi-1] == s.content; k++ {
+			hi--
+		}
+		out[i] = string(chars[lo:hi])
+	}
+	return out
+}
+
+// metaspaceDecoder turns the replacement character back into spaces, dropping those of the
+// first token when a prefix was prepended.
+type metaspaceDecoder struct {
+	replacement rune
+	prepend     bool
+}
+
+func (m metaspaceDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		var sb strings.Builder
+		for _, c := range t {
+			switch {
+			case c != m.replacement:
+				sb.WriteRune(c)
+			case i == 0 && m.prepend:
+			default:
+				sb.WriteByte(' ')
+			}
+		}
+		out[i] = sb.String()
+	}
+	return out
+}
+
+// bpeDecoder replaces the end-of-word suffix by a space (nothing on the last token).
+type bpeDecoder struct{ suffix string }
+
+func (b bpeDecoder) decode(tokens []string) []string {
+	out := make([]string, len(tokens))
+	for i, t := range tokens {
+		rep := " "
+		if i == len(tokens)-1 {
+			rep = ""
+		}
+		out[i] = strings.ReplaceAll(t, b.suffix, rep)
+	}
+	return out
 }

@@ -14,8 +14,9 @@
 // Whitespace, WhitespaceSplit, Punctuation, Split, Digits, Metaspace, Sequence; models
 // WordPiece and BPE (with or without model.type); post-processors BertProcessing,
 // RobertaProcessing, TemplateProcessing, ByteLevel, Sequence; decoders WordPiece, ByteLevel,
-// Sequence. Anything else is a load error that names the component and its type. Regex
-// patterns (Split, Replace) are compiled with Go's regexp, so look-around is not supported;
+// ByteFallback, Fuse, Replace, Strip, Metaspace, BPEDecoder, Sequence. Anything else is a
+// load error that names the component and its type. Regex patterns (Split, Replace) are
+// compiled with Go's regexp, so look-around is not supported;
 // the GPT-2 split pattern of ByteLevel, which needs a look-ahead, is scanned by hand. BPE
 // dropout, truncation stride and Unigram models are not supported; such errors wrap
 // ErrUnsupported.

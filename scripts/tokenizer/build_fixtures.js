@@ -191,14 +191,15 @@ function buildMiscBPE() {
     normalizer: {type: 'Sequence', normalizers: [{type: 'NFD'}, {type: 'StripAccents'}, {type: 'Lowercase'}]},
     pre_tokenizer: {type: 'Metaspace', replacement: '_', prepend_scheme: 'first', split: true},
     post_processor: {type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 1], trim_offsets: false, add_prefix_space: true},
-    decoder: null,
+    decoder: {type: 'Sequence', decoders: [{type: 'BPEDecoder', suffix: '</w>'},
+      {type: 'Metaspace', replacement: '_', prepend_scheme: 'first', split: true}]},
     model: {type: 'BPE', dropout: null, unk_token: '[UNK]', continuing_subword_prefix: '##', end_of_word_suffix: '</w>',
       fuse_unk: true, byte_fallback: false, ignore_merges: false, vocab, merges},
   };
 }
 
 // buildMiscByteFallback is misc-bpe with byte_fallback (tokens <0x00>..<0x7F>), ignore_merges
-// (the word "_hftrain" is in the vocabulary but no merges build it) and no decoder.
+// (the word "_hftrain" is in the vocabulary but no merges build it) and a Llama-style decoder.
 function buildMiscByteFallback() {
   const t = buildMiscBPE();
   const vocab = t.model.vocab;
@@ -208,6 +209,9 @@ function buildMiscByteFallback() {
   t.model.ignore_merges = true;
   t.pre_tokenizer = {type: 'Metaspace', replacement: '_', prepend_scheme: 'always', split: true};
   t.normalizer = {type: 'Sequence', normalizers: [{type: 'NFKC'}, {type: 'Lowercase'}]};
+  // The decoder chain of Llama-style tokenizers.
+  t.decoder = {type: 'Sequence', decoders: [{type: 'Replace', pattern: {String: '_'}, content: ' '},
+    {type: 'ByteFallback'}, {type: 'Fuse'}, {type: 'Strip', content: ' ', start: 1, stop: 0}]};
   return t;
 }
 
