@@ -81,21 +81,7 @@ func newAddedVocab(tokens []AddedToken, m model, norm normalizer) (*addedVocab, 
 			}
 			continue
 		}
-		if id, ok := m.tokenToID(t.Content); ok {
-			t.ID = id
-		} else {
-			next := m.vocabSize()
-			maxID := -1
-			for _, id := range v.byContent {
-				if id > maxID {
-					maxID = id
-				}
-			}
-			if maxID >= 0 && (maxID >= m.vocabSize() || m.vocabSize() == 0) {
-				next = maxID + 1
-			}
-			t.ID = next
-		}
+		t.ID = v.nextID(m, t.Content)
 		v.byContent[t.Content] = t.ID
 		v.tokens = append(v.tokens, t)
 	}
@@ -126,6 +112,22 @@ func newAddedVocab(tokens []AddedToken, m model, norm normalizer) (*addedVocab, 
 	v.raw = newMatcher(rawP, rawIDs)
 	v.normalized = newMatcher(normP, normIDs)
 	return v, nil
+}
+
+// nextID is the id the library gives a new added token: its model id if the model knows it,
+// else one past the model vocabulary or past the largest added id beyond it.
+func (v *addedVocab) nextID(m model, content string) int {
+	if id, ok := m.tokenToID(content); ok {
+		return id
+	}
+	maxID := -1
+	for _, id := range v.byContent {
+		maxID = max(maxID, id)
+	}
+	if maxID >= 0 && (maxID >= m.vocabSize() || m.vocabSize() == 0) {
+		return maxID + 1
+	}
+	return m.vocabSize()
 }
 
 func endsWithWord(s string) bool {

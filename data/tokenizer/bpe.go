@@ -212,19 +212,11 @@ func (b *bpe) symbols(word string) ([]symbol, error) {
 			add(id, sz)
 			continue
 		}
-		if b.byteFallback {
-			ids := make([]int, 0, len(buf))
-			for _, c := range buf {
-				if id, ok := b.ids[fmt.Sprintf("<0x%02X>", c)]; ok {
-					ids = append(ids, id)
-				}
+		if ids, ok := b.fallbackIDs(buf); ok {
+			for _, id := range ids {
+				add(id, 1) // prefix and suffix bytes count too, as in the library
 			}
-			if len(ids) == len(buf) {
-				for _, id := range ids {
-					add(id, 1)
-				}
-				continue
-			}
+			continue
 		}
 		if !b.hasUnk {
 			continue // the library drops characters it cannot represent
@@ -247,6 +239,23 @@ func (b *bpe) symbols(word string) ([]symbol, error) {
 		add(unkID, unkLen)
 	}
 	return syms, nil
+}
+
+// fallbackIDs returns the ids of the byte tokens "<0xXX>" of s when byte fallback is on and
+// all of them are in the vocabulary.
+func (b *bpe) fallbackIDs(s []byte) ([]int, bool) {
+	if !b.byteFallback {
+		return nil, false
+	}
+	ids := make([]int, 0, len(s))
+	for _, c := range s {
+		id, ok := b.ids[fmt.Sprintf("<0x%02X>", c)]
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }
 
 // mergeAll applies merges lowest rank first, leftmost first among equal ranks (Word::merge_all).

@@ -15,7 +15,7 @@ type postProcessor interface {
 }
 
 // parsePostProcessor decodes the "post_processor" object; null gives nil.
-func parsePostProcessor(raw json.RawMessage, av *addedVocab) (postProcessor, error) {
+func parsePostProcessor(raw json.RawMessage) (postProcessor, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -71,7 +71,7 @@ func parsePostProcessor(raw json.RawMessage, av *addedVocab) (postProcessor, err
 		}
 		var seq sequenceProcessor
 		for _, r := range c.Processors {
-			p, err := parsePostProcessor(r, av)
+			p, err := parsePostProcessor(r)
 			if err != nil {
 				return nil, err
 			}

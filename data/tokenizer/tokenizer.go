@@ -76,7 +76,7 @@ func parse(b []byte) (*Tokenizer, error) {
 	if t.added, err = newAddedVocab(f.AddedTokens, t.model, t.normalizer); err != nil {
 		return nil, fmt.Errorf("added_tokens: %w", err)
 	}
-	if t.post, err = parsePostProcessor(f.PostProcessor, t.added); err != nil {
+	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
 		return nil, err
 	}
 	if t.decoder, err = parseDecoder(f.Decoder); err != nil {
