@@ -8,305 +8,45 @@
 
 #include "textflag.h"
 
-DATA invSqrt2<>+0(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+4(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+8(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+12(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+16(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+20(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+24(SB)/4, $0x3f3504f3
-DATA invSqrt2<>+28(SB)/4, $0x3f3504f3
-GLOBL invSqrt2<>(SB), RODATA|NOPTR, $32
+// CONST8 defines name<> as 8 copies of one 32-bit value: a full vector the
+// instructions can take as a memory operand.
+#define CONST8(name, bits) \
+	DATA name<>+0(SB)/4, bits; DATA name<>+4(SB)/4, bits \
+	DATA name<>+8(SB)/4, bits; DATA name<>+12(SB)/4, bits \
+	DATA name<>+16(SB)/4, bits; DATA name<>+20(SB)/4, bits \
+	DATA name<>+24(SB)/4, bits; DATA name<>+28(SB)/4, bits \
+	GLOBL name<>(SB), RODATA|NOPTR, $32
 
-DATA four<>+0(SB)/4, $0x40800000
-DATA four<>+4(SB)/4, $0x40800000
-DATA four<>+8(SB)/4, $0x40800000
-DATA four<>+12(SB)/4, $0x40800000
-DATA four<>+16(SB)/4, $0x40800000
-DATA four<>+20(SB)/4, $0x40800000
-DATA four<>+24(SB)/4, $0x40800000
-DATA four<>+28(SB)/4, $0x40800000
-GLOBL four<>(SB), RODATA|NOPTR, $32
-
-DATA mfour<>+0(SB)/4, $0xc0800000
-DATA mfour<>+4(SB)/4, $0xc0800000
-DATA mfour<>+8(SB)/4, $0xc0800000
-DATA mfour<>+12(SB)/4, $0xc0800000
-DATA mfour<>+16(SB)/4, $0xc0800000
-DATA mfour<>+20(SB)/4, $0xc0800000
-DATA mfour<>+24(SB)/4, $0xc0800000
-DATA mfour<>+28(SB)/4, $0xc0800000
-GLOBL mfour<>(SB), RODATA|NOPTR, $32
-
-DATA half<>+0(SB)/4, $0x3f000000
-DATA half<>+4(SB)/4, $0x3f000000
-DATA half<>+8(SB)/4, $0x3f000000
-DATA half<>+12(SB)/4, $0x3f000000
-DATA half<>+16(SB)/4, $0x3f000000
-DATA half<>+20(SB)/4, $0x3f000000
-DATA half<>+24(SB)/4, $0x3f000000
-DATA half<>+28(SB)/4, $0x3f000000
-GLOBL half<>(SB), RODATA|NOPTR, $32
-
-DATA mhalf<>+0(SB)/4, $0xbf000000
-DATA mhalf<>+4(SB)/4, $0xbf000000
-DATA mhalf<>+8(SB)/4, $0xbf000000
-DATA mhalf<>+12(SB)/4, $0xbf000000
-DATA mhalf<>+16(SB)/4, $0xbf000000
-DATA mhalf<>+20(SB)/4, $0xbf000000
-DATA mhalf<>+24(SB)/4, $0xbf000000
-DATA mhalf<>+28(SB)/4, $0xbf000000
-GLOBL mhalf<>(SB), RODATA|NOPTR, $32
-
-DATA erfP6<>+0(SB)/4, $0xaf95df0b
-DATA erfP6<>+4(SB)/4, $0xaf95df0b
-DATA erfP6<>+8(SB)/4, $0xaf95df0b
-DATA erfP6<>+12(SB)/4, $0xaf95df0b
-DATA erfP6<>+16(SB)/4, $0xaf95df0b
-DATA erfP6<>+20(SB)/4, $0xaf95df0b
-DATA erfP6<>+24(SB)/4, $0xaf95df0b
-DATA erfP6<>+28(SB)/4, $0xaf95df0b
-GLOBL erfP6<>(SB), RODATA|NOPTR, $32
-
-DATA erfP5<>+0(SB)/4, $0x32edffee
-DATA erfP5<>+4(SB)/4, $0x32edffee
-DATA erfP5<>+8(SB)/4, $0x32edffee
-DATA erfP5<>+12(SB)/4, $0x32edffee
-DATA erfP5<>+16(SB)/4, $0x32edffee
-DATA erfP5<>+20(SB)/4, $0x32edffee
-DATA erfP5<>+24(SB)/4, $0x32edffee
-DATA erfP5<>+28(SB)/4, $0x32edffee
-GLOBL erfP5<>(SB), RODATA|NOPTR, $32
-
-DATA erfP4<>+0(SB)/4, $0xb60cff51
-DATA erfP4<>+4(SB)/4, $0xb60cff51
-DATA erfP4<>+8(SB)/4, $0xb60cff51
-DATA erfP4<>+12(SB)/4, $0xb60cff51
-DATA erfP4<>+16(SB)/4, $0xb60cff51
-DATA erfP4<>+20(SB)/4, $0xb60cff51
-DATA erfP4<>+24(SB)/4, $0xb60cff51
-DATA erfP4<>+28(SB)/4, $0xb60cff51
-GLOBL erfP4<>(SB), RODATA|NOPTR, $32
-
-DATA erfP3<>+0(SB)/4, $0xb86ec2d2
-DATA erfP3<>+4(SB)/4, $0xb86ec2d2
-DATA erfP3<>+8(SB)/4, $0xb86ec2d2
-DATA erfP3<>+12(SB)/4, $0xb86ec2d2
-DATA erfP3<>+16(SB)/4, $0xb86ec2d2
-DATA erfP3<>+20(SB)/4, $0xb86ec2d2
-DATA erfP3<>+24(SB)/4, $0xb86ec2d2
-DATA erfP3<>+28(SB)/4, $0xb86ec2d2
-GLOBL erfP3<>(SB), RODATA|NOPTR, $32
-
-DATA erfP2<>+0(SB)/4, $0xba40ac63
-DATA erfP2<>+4(SB)/4, $0xba40ac63
-DATA erfP2<>+8(SB)/4, $0xba40ac63
-DATA erfP2<>+12(SB)/4, $0xba40ac63
-DATA erfP2<>+16(SB)/4, $0xba40ac63
-DATA erfP2<>+20(SB)/4, $0xba40ac63
-DATA erfP2<>+24(SB)/4, $0xba40ac63
-DATA erfP2<>+28(SB)/4, $0xba40ac63
-GLOBL erfP2<>(SB), RODATA|NOPTR, $32
-
-DATA erfP1<>+0(SB)/4, $0xbb41a1f6
-DATA erfP1<>+4(SB)/4, $0xbb41a1f6
-DATA erfP1<>+8(SB)/4, $0xbb41a1f6
-DATA erfP1<>+12(SB)/4, $0xbb41a1f6
-DATA erfP1<>+16(SB)/4, $0xbb41a1f6
-DATA erfP1<>+20(SB)/4, $0xbb41a1f6
-DATA erfP1<>+24(SB)/4, $0xbb41a1f6
-DATA erfP1<>+28(SB)/4, $0xbb41a1f6
-GLOBL erfP1<>(SB), RODATA|NOPTR, $32
-
-DATA erfP0<>+0(SB)/4, $0xbc83dbd4
-DATA erfP0<>+4(SB)/4, $0xbc83dbd4
-DATA erfP0<>+8(SB)/4, $0xbc83dbd4
-DATA erfP0<>+12(SB)/4, $0xbc83dbd4
-DATA erfP0<>+16(SB)/4, $0xbc83dbd4
-DATA erfP0<>+20(SB)/4, $0xbc83dbd4
-DATA erfP0<>+24(SB)/4, $0xbc83dbd4
-DATA erfP0<>+28(SB)/4, $0xbc83dbd4
-GLOBL erfP0<>(SB), RODATA|NOPTR, $32
-
-DATA erfQ4<>+0(SB)/4, $0xb77460cd
-DATA erfQ4<>+4(SB)/4, $0xb77460cd
-DATA erfQ4<>+8(SB)/4, $0xb77460cd
-DATA erfQ4<>+12(SB)/4, $0xb77460cd
-DATA erfQ4<>+16(SB)/4, $0xb77460cd
-DATA erfQ4<>+20(SB)/4, $0xb77460cd
-DATA erfQ4<>+24(SB)/4, $0xb77460cd
-DATA erfQ4<>+28(SB)/4, $0xb77460cd
-GLOBL erfQ4<>(SB), RODATA|NOPTR, $32
-
-DATA erfQ3<>+0(SB)/4, $0xb95fbd29
-DATA erfQ3<>+4(SB)/4, $0xb95fbd29
-DATA erfQ3<>+8(SB)/4, $0xb95fbd29
-DATA erfQ3<>+12(SB)/4, $0xb95fbd29
-DATA erfQ3<>+16(SB)/4, $0xb95fbd29
-DATA erfQ3<>+20(SB)/4, $0xb95fbd29
-DATA erfQ3<>+24(SB)/4, $0xb95fbd29
-DATA erfQ3<>+28(SB)/4, $0xb95fbd29
-GLOBL erfQ3<>(SB), RODATA|NOPTR, $32
-
-DATA erfQ2<>+0(SB)/4, $0xbadc924e
-DATA erfQ2<>+4(SB)/4, $0xbadc924e
-DATA erfQ2<>+8(SB)/4, $0xbadc924e
-DATA erfQ2<>+12(SB)/4, $0xbadc924e
-DATA erfQ2<>+16(SB)/4, $0xbadc924e
-DATA erfQ2<>+20(SB)/4, $0xbadc924e
-DATA erfQ2<>+24(SB)/4, $0xbadc924e
-DATA erfQ2<>+28(SB)/4, $0xbadc924e
-GLOBL erfQ2<>(SB), RODATA|NOPTR, $32
-
-DATA erfQ1<>+0(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+4(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+8(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+12(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+16(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+20(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+24(SB)/4, $0xbbf19bf8
-DATA erfQ1<>+28(SB)/4, $0xbbf19bf8
-GLOBL erfQ1<>(SB), RODATA|NOPTR, $32
-
-DATA erfQ0<>+0(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+4(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+8(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+12(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+16(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+20(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+24(SB)/4, $0xbc69b6a7
-DATA erfQ0<>+28(SB)/4, $0xbc69b6a7
-GLOBL erfQ0<>(SB), RODATA|NOPTR, $32
-
-DATA expLo<>+0(SB)/4, $0xc2aeac4f
-DATA expLo<>+4(SB)/4, $0xc2aeac4f
-DATA expLo<>+8(SB)/4, $0xc2aeac4f
-DATA expLo<>+12(SB)/4, $0xc2aeac4f
-DATA expLo<>+16(SB)/4, $0xc2aeac4f
-DATA expLo<>+20(SB)/4, $0xc2aeac4f
-DATA expLo<>+24(SB)/4, $0xc2aeac4f
-DATA expLo<>+28(SB)/4, $0xc2aeac4f
-GLOBL expLo<>(SB), RODATA|NOPTR, $32
-
-DATA log2e<>+0(SB)/4, $0x3fb8aa3b
-DATA log2e<>+4(SB)/4, $0x3fb8aa3b
-DATA log2e<>+8(SB)/4, $0x3fb8aa3b
-DATA log2e<>+12(SB)/4, $0x3fb8aa3b
-DATA log2e<>+16(SB)/4, $0x3fb8aa3b
-DATA log2e<>+20(SB)/4, $0x3fb8aa3b
-DATA log2e<>+24(SB)/4, $0x3fb8aa3b
-DATA log2e<>+28(SB)/4, $0x3fb8aa3b
-GLOBL log2e<>(SB), RODATA|NOPTR, $32
-
-DATA ln2hi<>+0(SB)/4, $0x3f318000
-DATA ln2hi<>+4(SB)/4, $0x3f318000
-DATA ln2hi<>+8(SB)/4, $0x3f318000
-DATA ln2hi<>+12(SB)/4, $0x3f318000
-DATA ln2hi<>+16(SB)/4, $0x3f318000
-DATA ln2hi<>+20(SB)/4, $0x3f318000
-DATA ln2hi<>+24(SB)/4, $0x3f318000
-DATA ln2hi<>+28(SB)/4, $0x3f318000
-GLOBL ln2hi<>(SB), RODATA|NOPTR, $32
-
-DATA ln2lo<>+0(SB)/4, $0xb95e8083
-DATA ln2lo<>+4(SB)/4, $0xb95e8083
-DATA ln2lo<>+8(SB)/4, $0xb95e8083
-DATA ln2lo<>+12(SB)/4, $0xb95e8083
-DATA ln2lo<>+16(SB)/4, $0xb95e8083
-DATA ln2lo<>+20(SB)/4, $0xb95e8083
-DATA ln2lo<>+24(SB)/4, $0xb95e8083
-DATA ln2lo<>+28(SB)/4, $0xb95e8083
-GLOBL ln2lo<>(SB), RODATA|NOPTR, $32
-
-DATA expC5<>+0(SB)/4, $0x39506967
-DATA expC5<>+4(SB)/4, $0x39506967
-DATA expC5<>+8(SB)/4, $0x39506967
-DATA expC5<>+12(SB)/4, $0x39506967
-DATA expC5<>+16(SB)/4, $0x39506967
-DATA expC5<>+20(SB)/4, $0x39506967
-DATA expC5<>+24(SB)/4, $0x39506967
-DATA expC5<>+28(SB)/4, $0x39506967
-GLOBL expC5<>(SB), RODATA|NOPTR, $32
-
-DATA expC4<>+0(SB)/4, $0x3ab743ce
-DATA expC4<>+4(SB)/4, $0x3ab743ce
-DATA expC4<>+8(SB)/4, $0x3ab743ce
-DATA expC4<>+12(SB)/4, $0x3ab743ce
-DATA expC4<>+16(SB)/4, $0x3ab743ce
-DATA expC4<>+20(SB)/4, $0x3ab743ce
-DATA expC4<>+24(SB)/4, $0x3ab743ce
-DATA expC4<>+28(SB)/4, $0x3ab743ce
-GLOBL expC4<>(SB), RODATA|NOPTR, $32
-
-DATA expC3<>+0(SB)/4, $0x3c088908
-DATA expC3<>+4(SB)/4, $0x3c088908
-DATA expC3<>+8(SB)/4, $0x3c088908
-DATA expC3<>+12(SB)/4, $0x3c088908
-DATA expC3<>+16(SB)/4, $0x3c088908
-DATA expC3<>+20(SB)/4, $0x3c088908
-DATA expC3<>+24(SB)/4, $0x3c088908
-DATA expC3<>+28(SB)/4, $0x3c088908
-GLOBL expC3<>(SB), RODATA|NOPTR, $32
-
-DATA expC2<>+0(SB)/4, $0x3d2aa9c1
-DATA expC2<>+4(SB)/4, $0x3d2aa9c1
-DATA expC2<>+8(SB)/4, $0x3d2aa9c1
-DATA expC2<>+12(SB)/4, $0x3d2aa9c1
-DATA expC2<>+16(SB)/4, $0x3d2aa9c1
-DATA expC2<>+20(SB)/4, $0x3d2aa9c1
-DATA expC2<>+24(SB)/4, $0x3d2aa9c1
-DATA expC2<>+28(SB)/4, $0x3d2aa9c1
-GLOBL expC2<>(SB), RODATA|NOPTR, $32
-
-DATA expC1<>+0(SB)/4, $0x3e2aaaaa
-DATA expC1<>+4(SB)/4, $0x3e2aaaaa
-DATA expC1<>+8(SB)/4, $0x3e2aaaaa
-DATA expC1<>+12(SB)/4, $0x3e2aaaaa
-DATA expC1<>+16(SB)/4, $0x3e2aaaaa
-DATA expC1<>+20(SB)/4, $0x3e2aaaaa
-DATA expC1<>+24(SB)/4, $0x3e2aaaaa
-DATA expC1<>+28(SB)/4, $0x3e2aaaaa
-GLOBL expC1<>(SB), RODATA|NOPTR, $32
-
-DATA expC0<>+0(SB)/4, $0x3f000000
-DATA expC0<>+4(SB)/4, $0x3f000000
-DATA expC0<>+8(SB)/4, $0x3f000000
-DATA expC0<>+12(SB)/4, $0x3f000000
-DATA expC0<>+16(SB)/4, $0x3f000000
-DATA expC0<>+20(SB)/4, $0x3f000000
-DATA expC0<>+24(SB)/4, $0x3f000000
-DATA expC0<>+28(SB)/4, $0x3f000000
-GLOBL expC0<>(SB), RODATA|NOPTR, $32
-
-DATA one<>+0(SB)/4, $0x3f800000
-DATA one<>+4(SB)/4, $0x3f800000
-DATA one<>+8(SB)/4, $0x3f800000
-DATA one<>+12(SB)/4, $0x3f800000
-DATA one<>+16(SB)/4, $0x3f800000
-DATA one<>+20(SB)/4, $0x3f800000
-DATA one<>+24(SB)/4, $0x3f800000
-DATA one<>+28(SB)/4, $0x3f800000
-GLOBL one<>(SB), RODATA|NOPTR, $32
-
-DATA invSqrt2Pi<>+0(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+4(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+8(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+12(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+16(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+20(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+24(SB)/4, $0x3ecc422a
-DATA invSqrt2Pi<>+28(SB)/4, $0x3ecc422a
-GLOBL invSqrt2Pi<>(SB), RODATA|NOPTR, $32
-
-DATA bias127<>+0(SB)/4, $127
-DATA bias127<>+4(SB)/4, $127
-DATA bias127<>+8(SB)/4, $127
-DATA bias127<>+12(SB)/4, $127
-DATA bias127<>+16(SB)/4, $127
-DATA bias127<>+20(SB)/4, $127
-DATA bias127<>+24(SB)/4, $127
-DATA bias127<>+28(SB)/4, $127
-GLOBL bias127<>(SB), RODATA|NOPTR, $32
+CONST8(invSqrt2, $0x3f3504f3)
+CONST8(four, $0x40800000)
+CONST8(mfour, $0xc0800000)
+CONST8(half, $0x3f000000)
+CONST8(mhalf, $0xbf000000)
+CONST8(erfP6, $0xaf95df0b)
+CONST8(erfP5, $0x32edffee)
+CONST8(erfP4, $0xb60cff51)
+CONST8(erfP3, $0xb86ec2d2)
+CONST8(erfP2, $0xba40ac63)
+CONST8(erfP1, $0xbb41a1f6)
+CONST8(erfP0, $0xbc83dbd4)
+CONST8(erfQ4, $0xb77460cd)
+CONST8(erfQ3, $0xb95fbd29)
+CONST8(erfQ2, $0xbadc924e)
+CONST8(erfQ1, $0xbbf19bf8)
+CONST8(erfQ0, $0xbc69b6a7)
+CONST8(expLo, $0xc2aeac4f)
+CONST8(log2e, $0x3fb8aa3b)
+CONST8(ln2hi, $0x3f318000)
+CONST8(ln2lo, $0xb95e8083)
+CONST8(expC5, $0x39506967)
+CONST8(expC4, $0x3ab743ce)
+CONST8(expC3, $0x3c088908)
+CONST8(expC2, $0x3d2aa9c1)
+CONST8(expC1, $0x3e2aaaaa)
+CONST8(expC0, $0x3f000000)
+CONST8(one, $0x3f800000)
+CONST8(invSqrt2Pi, $0x3ecc422a)
+CONST8(bias127, $127)
 
 // func geluFwdAVX2(y, x *float32, n int)
 // y[i] = 0.5·x·(1 + erf(x/√2)) for i < n; n is a multiple of 8.
