@@ -21,8 +21,9 @@
 // Performance: no op clones its inputs or allocates per run; Linear adds its
 // bias inside the GEMM (beta = 1); attention uses strided GEMMs on the
 // interleaved heads and skips keys past each sequence's last real token; on
-// amd64 with AVX2 and FMA the GELU, softmax exponentials and dropout masks run
-// as 8-lane assembly kernels (the purego build tag forces the Go loops). On
+// amd64 with AVX2 and FMA the GELU, softmax exponentials, dropout masks, layer
+// norm and Add run as 8-lane assembly kernels, checked against their Go loops
+// (the purego build tag forces the Go loops). On
 // two cores the best setting measured is GOMAXPROCS=1 with SetThreads(2);
 // attention's small per-head GEMMs always run on one OpenBLAS thread.
 //
