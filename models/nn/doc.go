@@ -23,9 +23,10 @@
 // interleaved heads and skips keys past each sequence's last real token; on
 // amd64 with AVX2 and FMA the GELU, softmax exponentials, dropout masks, layer
 // norm and Add run as 8-lane assembly kernels, checked against their Go loops
-// (the purego build tag forces the Go loops). On
-// two cores the best setting measured is GOMAXPROCS=1 with SetThreads(2);
-// attention's small per-head GEMMs always run on one OpenBLAS thread.
+// (the purego build tag forces the Go loops). On two cores the best setting
+// measured for this project is GOMAXPROCS=1 with SetThreads(2), never Go and
+// OpenBLAS both at 2 threads; attention's small per-head GEMMs always run on
+// one OpenBLAS thread.
 //
 // Values returned by a machine run are the op's own buffers: they are
 // overwritten by the next run of the same graph, so copy what must be kept.
