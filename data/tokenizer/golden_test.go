@@ -54,7 +54,45 @@ type goldenMeta struct {
 	} `json:"meta"`
 }
 
-var fixtureNames = []string{"bert-base-uncased", "bert-notype", "gpt2", "roberta", "misc-wordpiece", "misc-bpe", "misc-bytefallback"}
+var fixtureNames = []string{"bert-base-uncased", "bert-notype", "gpt2", "roberta", "misc-wordpiece", "misc-bpe",
+	"misc-bytefallback", "gpt2-prefix", "roberta-prefix"}
+
+// variants are fixtures made by editing another one; scripts/tokenizer/make_goldens.js makes
+// the same edits (VARIANTS) before encoding.
+var variants = map[string]struct {
+	base string
+	edit func(j map[string]any)
+}{
+	"gpt2-prefix": {"gpt2", func(j map[string]any) {
+		j["pre_tokenizer"].(map[string]any)["add_prefix_space"] = true
+		j["post_processor"].(map[string]any)["trim_offsets"] = true
+		j["added_tokens"] = append(j["added_tokens"].([]any), map[string]any{"id": 50257, "content": "<sep>",
+			"single_word": false, "lstrip": false, "rstrip": true, "normalized": false, "special": true})
+	}},
+	"roberta-prefix": {"roberta", func(j map[string]any) {
+		j["pre_tokenizer"].(map[string]any)["add_prefix_space"] = true
+		j["post_processor"].(map[string]any)["add_prefix_space"] = true
+	}},
+}
+
+// fixtureJSON returns the tokenizer.json of a fixture or variant.
+func fixtureJSON(t testing.TB, name string) []byte {
+	t.Helper()
+	v, ok := variants[name]
+	if !ok {
+		return gunzipFile(t, filepath.Join("testdata", name+".json.gz"))
+	}
+	var j map[string]any
+	if err := json.Unmarshal(gunzipFile(t, filepath.Join("testdata", v.base+".json.gz")), &j); err != nil {
+		t.Fatal(err)
+	}
+	v.edit(j)
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func gunzipFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -82,7 +120,7 @@ func loadFixture(t testing.TB, name string) *Tokenizer {
 	if tk, ok := fixtures.Load(name); ok {
 		return tk.(*Tokenizer)
 	}
-	tk, err := FromBytes(name+".json", gunzipFile(t, filepath.Join("testdata", name+".json.gz")))
+	tk, err := FromBytes(name+".json", fixtureJSON(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}

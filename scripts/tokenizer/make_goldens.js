@@ -20,7 +20,22 @@ const zlib = require('zlib');
 const {Tokenizer} = require('tokenizers');
 
 const dataDir = path.join(__dirname, '..', '..', 'data', 'tokenizer', 'testdata');
-const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta', 'misc-wordpiece', 'misc-bpe', 'misc-bytefallback'];
+const NAMES = ['bert-base-uncased', 'bert-notype', 'gpt2', 'roberta', 'misc-wordpiece', 'misc-bpe', 'misc-bytefallback',
+  'gpt2-prefix', 'roberta-prefix'];
+
+// VARIANTS are fixtures made by editing another one, so that they need no committed file;
+// data/tokenizer/golden_test.go applies the same edits.
+const VARIANTS = {
+  'gpt2-prefix': ['gpt2', (j) => {
+    j.pre_tokenizer.add_prefix_space = true;
+    j.post_processor.trim_offsets = true;
+    j.added_tokens.push({id: 50257, content: '<sep>', single_word: false, lstrip: false, rstrip: true, normalized: false, special: true});
+  }],
+  'roberta-prefix': ['roberta', (j) => {
+    j.pre_tokenizer.add_prefix_space = true;
+    j.post_processor.add_prefix_space = true;
+  }],
+};
 
 const EDGE = [
   '', ' ', '   ', '\t', '\n', '\r\n', 'a\tb\nc', 'hello  world', 'hello   world  ', ' leading', 'trailing ',
@@ -44,6 +59,7 @@ const EDGE = [
   '“smart quotes” ‘single’', '— em dash – en dash', '`backticks`', '~tilde~ |pipe| \\backslash\\',
   '  \n  ', 'end with newline\n', ' ', ' a', 'a ', '\u00a0', 'x\u00a0\u00a0y', 'ǅ title case ǈ', 'Ⓐ circled',
   'ﷺ arabic ligature', 'ㄱㄴ', '\u0300leading combining', '\t\tindented code();', 'unicode\u2060joiner',
+  'a <sep>  b', '<sep>', 'x<sep>\ny', '<s>hello</s>',
 ];
 
 function corpus() {
@@ -174,6 +190,11 @@ async function main() {
     if (extra) {
       name = path.basename(entry, '.json');
       tmp = entry;
+    } else if (VARIANTS[name]) {
+      const [base, edit] = VARIANTS[name];
+      const j = JSON.parse(zlib.gunzipSync(fs.readFileSync(path.join(dataDir, base + '.json.gz'))).toString());
+      edit(j);
+      fs.writeFileSync(tmp, JSON.stringify(j));
     } else {
       fs.writeFileSync(tmp, zlib.gunzipSync(fs.readFileSync(path.join(dataDir, name + '.json.gz'))));
     }
