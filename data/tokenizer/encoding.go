@@ -8,7 +8,9 @@ import (
 //
 // Offsets are [start, end) character (Unicode code point) offsets into the input text the
 // token came from (the first or the second sequence of a pair), as the Python and Node
-// bindings of the Rust library give them; special tokens and padding have [0, 0].
+// bindings of the Rust library give them; special tokens and padding have [0, 0]. The
+// library's corner cases are kept: a token whose start lies at the end of the text keeps
+// byte offsets, and byte-fallback BPE tokens may point past the end.
 type Encoding struct {
 	IDs, TypeIDs, AttentionMask, SpecialTokensMask []int
 	Tokens                                         []string
