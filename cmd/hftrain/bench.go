@@ -14,6 +14,7 @@ import (
 
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/models/auto"
+	"github.com/hftrain/hftrain/models/nn"
 	"github.com/hftrain/hftrain/optim"
 )
 
@@ -47,7 +48,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	desc := setupThreads(*threads)
 	fmt.Fprintln(stderr, "bench:", desc)
-	m, err := auto.New(ctx, *modelType, "", models.Options{NumLabels: 2, ProblemType: "single_label_classification", ConfigOverrides: *overrides + ",hidden_dropout_prob=0.1,attention_probs_dropout_prob=0.1", Seed: 1})
+	m, err := auto.New(ctx, *modelType, "", models.Options{NumLabels: 2, ProblemType: "single_label_classification", ConfigOverrides: *overrides, Seed: 1})
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		n = numCPU()
 	}
 	return json.NewEncoder(stdout).Encode(benchResult{
-		Impl: "hftrain", BLAS: strings.Fields(desc)[1], Threads: n, Batch: *batch, SeqLen: *seq, Steps: *steps,
+		Impl: "hftrain " + version(), BLAS: nn.BLAS(), Threads: n, Batch: *batch, SeqLen: *seq, Steps: *steps,
 		SecondsPerStep: secs, SamplesPerSecond: float64(*batch) / secs, PeakRSSMB: peakRSSMB(),
 	})
 }
