@@ -40,7 +40,9 @@ type parityMeta struct {
 // gradient by its own RMS, so an element whose gradient is 1e-4 of its tensor's largest still moves
 // by about lr per step, and the float32 rounding noise in that small gradient (both sides sum in a
 // different order) is magnified by the same factor. A wrong bias correction, decay or epsilon
-// moves weights by 1e-4 and more (see optim's tests), far above this bound. Attention key biases
+// moves weights by 1e-4 and more (see optim's tests), far above this bound. The reference itself
+// is no closer to the exact result: scripts/parity/float64_noise.py reruns the ten steps in float64
+// and finds PyTorch's float32 weight change off by up to 1.1e-3 of max|dw| (8e-6 absolute). Attention key biases
 // get the bound lr*steps: their exact gradient is 0 (q·b is a constant per score row, which
 // softmax ignores), so both sides only move them by Adam-normalised rounding noise.
 func TestAdamWStepsMatchPyTorch(t *testing.T) {
@@ -101,6 +103,8 @@ func checkAdamWCase(t *testing.T, dir string) {
 			clear(p.Grad)
 		}
 	}
+	var worstRel float64
+	worstName := ""
 	for _, p := range m.Params() {
 		ref, ok := steps.Tensor("after." + p.Name)
 		if !ok {
@@ -125,10 +129,14 @@ func checkAdamWCase(t *testing.T, dir string) {
 		if strings.HasSuffix(p.Name, "attention.self.key.bias") || strings.HasSuffix(p.Name, "attention.k_lin.bias") {
 			atol = meta.LR * float64(meta.Steps)
 		}
+		if rel := worst / maxRef; rel > worstRel && atol < meta.LR {
+			worstRel, worstName = rel, p.Name
+		}
 		if worst > 1e-4*maxRef+atol {
 			t.Errorf("%s: weight change differs from PyTorch by %.3g at element %d (max|ref| %.3g)", p.Name, worst, at, maxRef)
 		}
 	}
+	t.Logf("worst weight-change difference: %.2e of max|dw| (%s)", worstRel, worstName)
 }
 
 // fixtureBatch turns the reference's I64/F32 tensors named prefix+"input_ids" etc. into a Batch.
