@@ -46,8 +46,12 @@ const EnvPrefix = "HFTRAIN_"
 // from. Load skips it rather than treating it as a key.
 const EnvConfig = "HFTRAIN_CONFIG"
 
+// EnvFaultInject names a checkpoint-write stage at which cmd/hftrain kills itself with SIGKILL,
+// for the crash-safety tests. It is not a configuration key.
+const EnvFaultInject = "HFTRAIN_FAULT_INJECT"
+
 // reservedEnv lists HFTRAIN_ variables that are not configuration keys.
-func reservedEnv() []string { return []string{EnvConfig} }
+func reservedEnv() []string { return []string{EnvConfig, EnvFaultInject} }
 
 // entry is one key=value as given by one source.
 type entry struct {

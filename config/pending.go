@@ -17,7 +17,6 @@ func pendingFields() []pendingField {
 		{"load_best_model_at_end", func(c *Config) bool { return c.Training.LoadBestModelAtEnd }, "best-checkpoint tracking"},
 		{"early_stopping_patience", func(c *Config) bool { return c.Training.EarlyStoppingPatience != 0 }, "early stopping"},
 		{"early_stopping_threshold", func(c *Config) bool { return c.Training.EarlyStoppingThreshold != 0 }, "early stopping"},
-		{"resume_from_checkpoint", func(c *Config) bool { return c.Training.ResumeFromCheckpoint != "" }, "resuming from a checkpoint"},
 		{"logging_dir", func(c *Config) bool { return c.Training.LoggingDir != "" }, "TensorBoard logs"},
 		{"do_predict", func(c *Config) bool { return c.Training.DoPredict }, "prediction during training (use `hftrain predict`)"},
 		{"test_file", func(c *Config) bool { return c.Data.TestFile != "" }, "prediction during training (use `hftrain predict`)"},

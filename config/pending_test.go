@@ -13,7 +13,7 @@ func TestCheckImplemented(t *testing.T) {
 	}{
 		{"", ""},
 		{"save_total_limit=2", "save_total_limit is not supported yet"},
-		{"resume_from_checkpoint=out/checkpoint-5", "resume_from_checkpoint is not supported yet"},
+		{"save_total_limit=3", "save_total_limit is not supported yet"},
 		{"model_revision=dev", "model_revision is not supported yet"},
 		{"dataset_name=imdb", "dataset_name is not supported yet"},
 	}
