@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -133,5 +134,38 @@ func TestRecordFraming(t *testing.T) {
 	}
 	if _, err := readRecords(good[:len(good)-1]); !errors.Is(err, errCorrupt) {
 		t.Errorf("truncated file: err = %v, want a corrupt record", err)
+	}
+}
+
+func TestConcurrentAddScalar(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, perG = 4, 50
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range perG {
+				if err := w.AddScalar(fmt.Sprintf("g%d", g), int64(i), float64(i), fixedTime); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%10 == 0 {
+					if err := w.Flush(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, recs := readDir(t, dir); len(recs) != 1+goroutines*perG {
+		t.Errorf("%d records, want %d", len(recs), 1+goroutines*perG)
 	}
 }
