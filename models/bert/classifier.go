@@ -38,43 +38,13 @@ func NewForSequenceClassification(store *models.Store, c Config) (*ForSequenceCl
 // Load reads a pretrained folder (config.json + model.safetensors or a sharded index) the way
 // BertForSequenceClassification.from_pretrained does.
 func Load(ctx context.Context, dir string, o models.Options) (*models.Classifier, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := models.ReadConfigFile(dir)
-	if err != nil {
-		return nil, fmt.Errorf("bert: %w", err)
-	}
-	cfg := DefaultConfig()
-	changed, err := models.PrepareConfig(data, &cfg, o)
-	if err != nil {
-		return nil, fmt.Errorf("bert: %s: %w", dir, err)
-	}
-	tensors, err := models.ReadWeights(dir)
-	if err != nil {
-		return nil, fmt.Errorf("bert: %s: %w", dir, err)
-	}
-	store := models.NewStore(tensors, "bert.", o.Seed, changed)
-	m, err := NewForSequenceClassification(store, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
-	}
-	store.Warn(o, Architecture)
-	return models.NewClassifier(m, o.Seed), nil
+	return models.LoadClassifier(ctx, dir, o, "bert", "bert.", DefaultConfig(), NewForSequenceClassification)
 }
 
 // New makes a randomly initialised model (transformers' _init_weights, seeded by o.Seed) from
 // config.json data, or from DefaultConfig when data is nil.
 func New(data []byte, o models.Options) (*models.Classifier, error) {
-	cfg := DefaultConfig()
-	if _, err := models.PrepareConfig(data, &cfg, o); err != nil {
-		return nil, fmt.Errorf("bert: %w", err)
-	}
-	m, err := NewForSequenceClassification(models.NewStore(nil, "bert.", o.Seed, false), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return models.NewClassifier(m, o.Seed), nil
+	return models.NewRandomClassifier(data, o, "bert", "bert.", DefaultConfig(), NewForSequenceClassification)
 }
 
 // Info implements models.Arch.

@@ -56,42 +56,12 @@ func NewForSequenceClassification(store *models.Store, c Config) (*ForSequenceCl
 // Load reads a pretrained folder as RobertaForSequenceClassification.from_pretrained does; the
 // pooler of a roberta-base checkpoint is unused (and reported as such).
 func Load(ctx context.Context, dir string, o models.Options) (*models.Classifier, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, err := models.ReadConfigFile(dir)
-	if err != nil {
-		return nil, fmt.Errorf("roberta: %w", err)
-	}
-	cfg := DefaultConfig()
-	changed, err := models.PrepareConfig(data, &cfg, o)
-	if err != nil {
-		return nil, fmt.Errorf("roberta: %s: %w", dir, err)
-	}
-	tensors, err := models.ReadWeights(dir)
-	if err != nil {
-		return nil, fmt.Errorf("roberta: %s: %w", dir, err)
-	}
-	store := models.NewStore(tensors, "roberta.", o.Seed, changed)
-	m, err := NewForSequenceClassification(store, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
-	}
-	store.Warn(o, Architecture)
-	return models.NewClassifier(m, o.Seed), nil
+	return models.LoadClassifier(ctx, dir, o, "roberta", "roberta.", DefaultConfig(), NewForSequenceClassification)
 }
 
 // New makes a randomly initialised model from config.json data (nil: DefaultConfig).
 func New(data []byte, o models.Options) (*models.Classifier, error) {
-	cfg := DefaultConfig()
-	if _, err := models.PrepareConfig(data, &cfg, o); err != nil {
-		return nil, fmt.Errorf("roberta: %w", err)
-	}
-	m, err := NewForSequenceClassification(models.NewStore(nil, "roberta.", o.Seed, false), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return models.NewClassifier(m, o.Seed), nil
+	return models.NewRandomClassifier(data, o, "roberta", "roberta.", DefaultConfig(), NewForSequenceClassification)
 }
 
 // Info implements models.Arch.
