@@ -205,10 +205,9 @@ func pyFloat(f float64) string {
 }
 
 // nonFiniteSentinel prefixes the string that replaces a bare NaN, Infinity
-// or -Infinity token while reading Python JSON with encoding/json. A NUL
-// byte cannot occur unescaped in JSON text, so no real string in the input
-// has this form before decoding... except one written with \u0000 escapes,
-// which hftrain never writes.
+// or -Infinity token while reading Python JSON with encoding/json. Only an
+// input string that itself starts with an escaped NUL and this text could be
+// mistaken for it, which neither hftrain nor transformers writes.
 const nonFiniteSentinel = "\x00hftrain-nonfinite:"
 
 // quoteNonFinite rewrites the bare NaN, Infinity and -Infinity tokens that
@@ -241,7 +240,7 @@ func quoteNonFinite(b []byte) []byte {
 		matched := false
 		for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
 			if bytes.HasPrefix(b[i:], []byte(tok)) {
-				out.WriteString(strconv.Quote(nonFiniteSentinel + tok))
+				out.WriteString(`"\u0000hftrain-nonfinite:` + tok + `"`) // decodes to nonFiniteSentinel+tok
 				i += len(tok)
 				matched = true
 				break

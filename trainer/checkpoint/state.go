@@ -37,7 +37,9 @@ type TrainerState struct {
 	NumTrainEpochs int `json:"num_train_epochs"`
 	// NumInputTokensSeen counts input tokens when that is enabled.
 	NumInputTokensSeen int64 `json:"num_input_tokens_seen"`
-	// TotalFlos is the accumulated floating-point operation count (a Python float).
+	// TotalFlos is the accumulated floating-point operation count: written
+	// as a Python float, except 0, which is written "0" as the dataclass
+	// default is.
 	TotalFlos float64 `json:"total_flos"`
 	// LogHistory holds every log() call: float values (float64) are written
 	// as Python floats ("2.0"), integer values (int, int64, json.Number
@@ -122,7 +124,7 @@ func (s *TrainerState) fields() map[string]any {
 		"train_batch_size":      intPtr(s.TrainBatchSize),
 		"num_train_epochs":      s.NumTrainEpochs,
 		"num_input_tokens_seen": s.NumInputTokensSeen,
-		"total_flos":            s.TotalFlos,
+		"total_flos":            flos(s.TotalFlos),
 		"log_history":           logs,
 		"best_metric":           ptr(s.BestMetric),
 		"best_global_step":      intPtr(s.BestGlobalStep),
@@ -134,6 +136,15 @@ func (s *TrainerState) fields() map[string]any {
 		"trial_params":          trial,
 		"stateful_callbacks":    callbacks,
 	}
+}
+
+// flos returns total_flos as transformers holds it: the dataclass default is
+// the integer 0 (written "0"), and once FLOPs are added it is a float.
+func flos(f float64) any {
+	if f == 0 && !math.Signbit(f) {
+		return 0
+	}
+	return f
 }
 
 // MarshalTrainerState returns the bytes that transformers'
