@@ -92,6 +92,20 @@ func (c *PretrainedConfig) Labels() (map[int]string, error) {
 	return m, nil
 }
 
+// HeadInfo is the part of a sequence classifier's Info that the config's head fields give:
+// modelType and architecture as named, then num_labels, problem_type and id2label. The
+// architecture fills in the sizes (MaxPositions, PadTokenID, VocabSize).
+func (c *PretrainedConfig) HeadInfo(modelType, architecture string) Info {
+	labels, _ := c.Labels() // validated when the config was prepared
+	return Info{
+		ModelType:    modelType,
+		Architecture: architecture,
+		NumLabels:    c.NumLabels(),
+		ProblemType:  c.Problem(),
+		ID2Label:     labels,
+	}
+}
+
 // SetLabels replaces id2label and label2id from an id -> name map.
 func (c *PretrainedConfig) SetLabels(m map[int]string) {
 	c.ID2Label = make(map[string]string, len(m))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -190,5 +191,26 @@ func TestInferProblemType(t *testing.T) {
 		if got := InferProblemType(tc.labels, &tc.b); got != tc.want {
 			t.Errorf("InferProblemType(%d, %+v) = %q, want %q", tc.labels, tc.b, got, tc.want)
 		}
+	}
+}
+
+func TestHeadInfo(t *testing.T) {
+	regression := Regression
+	tests := []struct {
+		name string
+		cfg  PretrainedConfig
+		want Info
+	}{
+		{"default labels", PretrainedConfig{ID2Label: map[string]string{"0": "LABEL_0", "1": "LABEL_1"}},
+			Info{ModelType: "m", Architecture: "A", NumLabels: 2, ID2Label: map[int]string{0: "LABEL_0", 1: "LABEL_1"}}},
+		{"regression", PretrainedConfig{ID2Label: map[string]string{"0": "score"}, ProblemType: &regression},
+			Info{ModelType: "m", Architecture: "A", NumLabels: 1, ProblemType: Regression, ID2Label: map[int]string{0: "score"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.cfg.HeadInfo("m", "A"); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("HeadInfo = %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -55,17 +55,11 @@ func New(data []byte, o models.Options) (*models.Classifier, error) {
 
 // Info implements models.Arch.
 func (m *ForSequenceClassification) Info() models.Info {
-	labels, _ := m.Config.Labels() // validated when the config was prepared
-	return models.Info{
-		ModelType:    "distilbert",
-		Architecture: Architecture,
-		NumLabels:    m.Config.NumLabels(),
-		ProblemType:  m.Config.Problem(),
-		ID2Label:     labels,
-		MaxPositions: m.Config.MaxPositionEmbeddings,
-		PadTokenID:   m.Config.PadTokenID,
-		VocabSize:    m.Config.VocabSize,
-	}
+	info := m.Config.HeadInfo("distilbert", Architecture)
+	info.MaxPositions = m.Config.MaxPositionEmbeddings
+	info.PadTokenID = m.Config.PadTokenID
+	info.VocabSize = m.Config.VocabSize
+	return info
 }
 
 // Params implements models.Arch.
