@@ -117,6 +117,7 @@ func TestSaveKilledAtEachStage(t *testing.T) {
 				if !fired {
 					t.Fatalf("stage %q never fired", stage)
 				}
+				checkTempAtStage(t, out, stage)
 				dir := filepath.Join(out, "checkpoint-20")
 				if _, err := os.Stat(dir); err == nil {
 					if err := Verify(dir); err != nil {
@@ -153,6 +154,48 @@ func TestSaveKilledAtEachStage(t *testing.T) {
 					t.Error(err)
 				}
 			})
+		}
+	}
+}
+
+// checkTempAtStage checks what the temporary directory holds when Save was
+// killed at stage: nothing at begin, the files without a manifest at files,
+// files and a verifying manifest at manifest, and no temp dir after rename.
+func checkTempAtStage(t *testing.T, out, stage string) {
+	t.Helper()
+	tmp := tempDirs(t, out)
+	if stage == StageRenamed {
+		for _, n := range tmp {
+			if !strings.HasSuffix(n, "-old") {
+				t.Errorf("temp dir %s left after the rename", n)
+			}
+		}
+		return
+	}
+	if len(tmp) != 1 {
+		t.Fatalf("temp dirs %v, want one", tmp)
+	}
+	dir := filepath.Join(out, tmp[0])
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, merr := os.Stat(filepath.Join(dir, ManifestName))
+	switch stage {
+	case StageBegin:
+		if len(entries) != 0 {
+			t.Errorf("temp dir not empty at begin: %d entries", len(entries))
+		}
+	case StageFiles:
+		if merr == nil {
+			t.Error("manifest already written at stage files")
+		}
+		if len(entries) != 3 {
+			t.Errorf("%d entries at stage files, want 3", len(entries))
+		}
+	case StageManifest:
+		if err := Verify(dir); err != nil {
+			t.Errorf("temp dir at stage manifest: %v", err)
 		}
 	}
 }

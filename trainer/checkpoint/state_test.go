@@ -41,7 +41,7 @@ func fullState() *TrainerState {
 	s.BestMetric = f64(0.4020511507987976)
 	s.BestGlobalStep = intp(50)
 	s.BestModelCheckpoint = strp("out/checkpoint-50")
-	s.TrialName = strp("trial \u00e9\U0001F600 \"q\"")
+	s.TrialName = strp("trial \u00e9\u4e2d\U0001F600 \"q\"")
 	s.TrialParams = map[string]any{"learning_rate": 5e-05, "seed": 42, "warmup": true, "name": "a/b\tc"}
 	s.StatefulCallbacks = map[string]any{
 		"EarlyStoppingCallback": map[string]any{

@@ -75,7 +75,7 @@ def full():
         save_steps=25, train_batch_size=8, num_train_epochs=2,
         num_input_tokens_seen=102400, total_flos=1.2345678901234568e+17,
         log_history=logs, best_metric=0.4020511507987976, best_global_step=50,
-        best_model_checkpoint="out/checkpoint-50", trial_name="trial \u00e9\U0001F600 \"q\"",
+        best_model_checkpoint="out/checkpoint-50", trial_name="trial \u00e9\u4e2d\U0001F600 \"q\"",
         trial_params={"learning_rate": 5e-05, "seed": 42, "warmup": True, "name": "a/b\tc"},
         stateful_callbacks={
             "EarlyStoppingCallback": {
