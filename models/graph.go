@@ -88,6 +88,40 @@ func (gb *GraphBuilder) Embedding(e Embedding, ids *G.Node) (*G.Node, error) {
 	return y, nil
 }
 
+// Lookup pairs an embedding table with the [N] id node it is indexed by.
+type Lookup struct {
+	Table Embedding
+	IDs   *G.Node
+}
+
+// Embed is the embeddings block of BERT-style models: it looks every lookup up, sums the rows
+// left to right (the order the PyTorch module adds them in, which float32 rounding follows),
+// then applies ln and dropout p -> [N, dim].
+func (gb *GraphBuilder) Embed(ln LayerNorm, p float64, lookups ...Lookup) (*G.Node, error) {
+	if len(lookups) == 0 {
+		return nil, fmt.Errorf("embeddings: no lookups")
+	}
+	rows := make([]*G.Node, len(lookups))
+	for i, l := range lookups {
+		var err error
+		if rows[i], err = gb.Embedding(l.Table, l.IDs); err != nil {
+			return nil, err
+		}
+	}
+	x := rows[0]
+	for _, r := range rows[1:] {
+		var err error
+		if x, err = nn.Add(x, r); err != nil {
+			return nil, fmt.Errorf("embeddings: %w", err)
+		}
+	}
+	x, err := gb.LayerNorm(ln, x)
+	if err != nil {
+		return nil, err
+	}
+	return gb.Dropout(x, p)
+}
+
 // SelfAttention projects x [B*S, H] with q, k and v and runs masked multi-head attention over
 // gb.Mask with dropout p on the probabilities (training graphs only) -> [B*S, H].
 func (gb *GraphBuilder) SelfAttention(q, k, v Linear, x *G.Node, heads int, p float64) (*G.Node, error) {

@@ -48,30 +48,11 @@ func NewEmbeddings(vb *models.Builder, c *Config, positionPaddingIdx int) (*Embe
 
 // Forward returns the embeddings of the batch: [B*S, H].
 func (e *Embeddings) Forward(gb *models.GraphBuilder) (*G.Node, error) {
-	words, err := gb.Embedding(e.WordEmbeddings, gb.InputIDs) // [B*S, H]
-	if err != nil {
-		return nil, err
-	}
-	types, err := gb.Embedding(e.TokenTypeEmbeddings, gb.TokenTypeIDs)
-	if err != nil {
-		return nil, err
-	}
-	pos, err := gb.Embedding(e.PositionEmbeddings, gb.PositionIDs)
-	if err != nil {
-		return nil, err
-	}
 	// Same summation order as BertEmbeddings.forward: inputs_embeds + token_type, + position.
-	x, err := nn.Add(words, types)
-	if err != nil {
-		return nil, fmt.Errorf("embeddings: %w", err)
-	}
-	if x, err = nn.Add(x, pos); err != nil {
-		return nil, fmt.Errorf("embeddings: %w", err)
-	}
-	if x, err = gb.LayerNorm(e.LayerNorm, x); err != nil {
-		return nil, err
-	}
-	return gb.Dropout(x, e.Dropout)
+	return gb.Embed(e.LayerNorm, e.Dropout,
+		models.Lookup{Table: e.WordEmbeddings, IDs: gb.InputIDs},
+		models.Lookup{Table: e.TokenTypeEmbeddings, IDs: gb.TokenTypeIDs},
+		models.Lookup{Table: e.PositionEmbeddings, IDs: gb.PositionIDs})
 }
 
 // SelfAttention mirrors BertSelfAttention (absolute positions, encoder only) with the

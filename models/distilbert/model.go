@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hftrain/hftrain/models"
-	"github.com/hftrain/hftrain/models/nn"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -113,22 +112,10 @@ func newBlock(vb *models.Builder, c *Config) (*TransformerBlock, error) {
 // Forward returns the last hidden state [B*S, dim].
 func (m *Model) Forward(gb *models.GraphBuilder) (*G.Node, error) {
 	e := m.Embeddings
-	words, err := gb.Embedding(e.WordEmbeddings, gb.InputIDs)
+	x, err := gb.Embed(e.LayerNorm, e.Dropout,
+		models.Lookup{Table: e.WordEmbeddings, IDs: gb.InputIDs},
+		models.Lookup{Table: e.PositionEmbeddings, IDs: gb.PositionIDs})
 	if err != nil {
-		return nil, err
-	}
-	pos, err := gb.Embedding(e.PositionEmbeddings, gb.PositionIDs)
-	if err != nil {
-		return nil, err
-	}
-	x, err := nn.Add(words, pos)
-	if err != nil {
-		return nil, fmt.Errorf("embeddings: %w", err)
-	}
-	if x, err = gb.LayerNorm(e.LayerNorm, x); err != nil {
-		return nil, err
-	}
-	if x, err = gb.Dropout(x, e.Dropout); err != nil {
 		return nil, err
 	}
 	for i, l := range m.Layers {
