@@ -74,10 +74,10 @@ func schedulerChoice() choice {
 }
 
 func reportChoice() choice {
-	// "all" means every installed integration; hftrain has none yet.
+	// "all" means every integration hftrain has: TensorBoard event files.
 	return choice{
-		supported: []string{"none", "all"},
-		later: []string{"tensorboard", "wandb", "mlflow", "comet_ml", "clearml", "trackio", "swanlab",
+		supported: []string{"none", "all", "tensorboard"},
+		later: []string{"wandb", "mlflow", "comet_ml", "clearml", "trackio", "swanlab",
 			"dagshub", "dvclive", "flyte", "neptune", "codecarbon", "azure_ml"},
 	}
 }

@@ -100,7 +100,7 @@ func TestValidate(t *testing.T) {
 		{name: "num_threads", mutate: func(c *Config) { c.Training.NumThreads = -2 },
 			want: "config: num_threads must be >= 0 (0 means all cores), got -2"},
 		{name: "report_to not supported yet", mutate: func(c *Config) { c.Training.ReportTo = []string{"wandb"} },
-			want: `config: report_to: "wandb" is a Hugging Face value that hftrain does not support yet (supported: none, all)`},
+			want: `config: report_to: "wandb" is a Hugging Face value that hftrain does not support yet (supported: none, all, tensorboard)`},
 		{name: "eval_strategy unknown", mutate: func(c *Config) { c.Training.EvalStrategy = "sometimes" },
 			want: `config: eval_strategy: "sometimes" is not one of no, steps, epoch`},
 		{name: "save_strategy best not supported yet", mutate: func(c *Config) { c.Training.SaveStrategy = "best" },

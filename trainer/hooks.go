@@ -3,8 +3,6 @@ package trainer
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -116,8 +114,10 @@ func (h *evalHook) AfterEpoch(ctx context.Context, t *Trainer, _ int) error {
 func (h *evalHook) AfterTrain(ctx context.Context, t *Trainer) error { return h.run(ctx, t) }
 
 // checkpointHook writes output_dir/checkpoint-<step>/ as save_strategy says, and the final model
-// into output_dir at the end. Each checkpoint is a model folder transformers can load, written to
-// a temporary directory and renamed into place so an interrupted save never looks complete.
+// into output_dir at the end. Each checkpoint is a model folder transformers can load plus the
+// optimizer, schedule, RNG, trainer_state.json and hftrain_state.json, written by package
+// checkpoint (temporary directory, SHA-256 manifest, rename) so an interrupted save never looks
+// complete.
 type checkpointHook struct {
 	NopHook
 	saveExtras func(dir string) error
@@ -138,9 +138,9 @@ func (h *checkpointHook) AfterEpoch(_ context.Context, t *Trainer, _ int) error 
 }
 
 func (h *checkpointHook) checkpoint(t *Trainer) error {
-	dir := filepath.Join(t.args.OutputDir, fmt.Sprintf("checkpoint-%d", t.state.GlobalStep))
-	if err := SaveModelDir(t.model, dir, h.saveExtras); err != nil {
-		return err
+	dir, err := t.saveCheckpoint(h.saveExtras)
+	if err != nil {
+		return fmt.Errorf("trainer: saving a checkpoint at step %d: %w", t.state.GlobalStep, err)
 	}
 	t.log.Printf("saved checkpoint %s", dir)
 	return nil
@@ -155,45 +155,11 @@ func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
 			return fmt.Errorf("trainer: saving tokenizer files to %s: %w", t.args.OutputDir, err)
 		}
 	}
-	t.log.Printf("saved the fine-tuned model to %s", t.args.OutputDir)
+	if err := writePlot(t.args.OutputDir, t.info.Architecture, t.state.LogHistory); err != nil {
+		return fmt.Errorf("trainer: %w", err)
+	}
+	t.log.Printf("saved the fine-tuned model and %s to %s", PlotFileName, t.args.OutputDir)
 	return nil
-}
-
-// SaveModelDir writes a model folder (model, config and extras) atomically: into a temporary
-// sibling directory first, synced, then renamed to dir. An existing dir is replaced.
-func SaveModelDir(m interface{ Save(string) error }, dir string, extras func(string) error) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)+"-")
-	if err != nil {
-		return fmt.Errorf("trainer: saving %s: %w", dir, err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := m.Save(tmp); err != nil {
-		return fmt.Errorf("trainer: saving %s: %w", dir, err)
-	}
-	if extras != nil {
-		if err := extras(tmp); err != nil {
-			return fmt.Errorf("trainer: saving %s: %w", dir, err)
-		}
-	}
-	if err := syncDir(tmp); err != nil {
-		return fmt.Errorf("trainer: saving %s: %w", dir, err)
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("trainer: replacing %s: %w", dir, err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("trainer: saving %s: %w", dir, err)
-	}
-	return syncDir(filepath.Dir(dir))
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // formatValues prints a log entry's values in a stable order, as the Trainer prints its dicts.

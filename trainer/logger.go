@@ -47,13 +47,18 @@ type Logger struct {
 	bar  bool // a progress line is on screen and must be cleared before printing
 }
 
-// NewLogger creates output_dir (if needed) and starts its log file afresh.
-func NewLogger(outputDir string, out io.Writer) (*Logger, error) {
+// NewLogger creates output_dir (if needed) and starts its log file afresh, or appends to it when
+// a run resumes.
+func NewLogger(outputDir string, out io.Writer, appendLog bool) (*Logger, error) {
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return nil, fmt.Errorf("trainer: creating output_dir: %w", err)
 	}
 	path := filepath.Join(outputDir, LogFileName)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	mode := os.O_TRUNC
+	if appendLog {
+		mode = os.O_APPEND
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|mode, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: opening the log: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hftrain/hftrain/data"
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/optim"
+	"github.com/hftrain/hftrain/trainer/tensorboard"
 )
 
 // Trainer fine-tunes one model on one dataset. Create it with New and run Train.
@@ -24,12 +25,17 @@ type Trainer struct {
 	info     models.Info
 	hooks    []Hook
 	log      *Logger
+	logs     *logHook            // the loss accumulators a checkpoint saves
+	tb       *tensorboard.Writer // nil unless report_to tensorboard
 
 	params []optim.Param
 	opt    optim.Optimizer
 	sched  optim.Schedule
+	warmup int
 
-	state State
+	state  State
+	cursor Cursor // where the next micro-batch comes from
+	opts   Options
 }
 
 // State is the progress of a run, in the terms of Hugging Face's TrainerState.
@@ -56,6 +62,15 @@ type Options struct {
 	SaveExtras func(dir string) error
 	// Hooks run after the built-in ones (logging, evaluation, checkpoints, progress).
 	Hooks []Hook
+	// Resume is a verified checkpoint directory to continue from (model weights already loaded
+	// from it by the caller); "" starts a new run.
+	Resume string
+	// RunConfig is the resolved configuration (secrets redacted), recorded in each checkpoint.
+	RunConfig map[string]any
+	// Fault is called at each stage of a checkpoint write (fault-injection tests); nil in real runs.
+	Fault func(stage string)
+	// TensorBoardDir receives TensorBoard event files (report_to tensorboard); "" writes none.
+	TensorBoardDir string
 }
 
 // New prepares a run: batches, optimizer with Hugging Face's parameter groups, LR schedule.
@@ -104,17 +119,31 @@ func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, e
 		t.state.MaxSteps = int(math.Ceil(args.NumTrainEpochs * float64(t.state.StepsPerEpoch)))
 	}
 	t.state.NumTrainEpochs = (t.state.MaxSteps + t.state.StepsPerEpoch - 1) / t.state.StepsPerEpoch
-	warmup := optim.WarmupSteps(args.WarmupSteps, args.WarmupRatio, t.state.MaxSteps)
-	t.sched, err = optim.NewSchedule(args.Scheduler, args.LearningRate, warmup, t.state.MaxSteps, optim.ScheduleOptions{})
+	t.warmup = optim.WarmupSteps(args.WarmupSteps, args.WarmupRatio, t.state.MaxSteps)
+	t.sched, err = optim.NewSchedule(args.Scheduler, args.LearningRate, t.warmup, t.state.MaxSteps, optim.ScheduleOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("trainer: lr_scheduler_type: %w", err)
 	}
-	t.log, err = NewLogger(args.OutputDir, o.Out)
+	t.log, err = NewLogger(args.OutputDir, o.Out, o.Resume != "")
 	if err != nil {
 		return nil, err
 	}
-	t.hooks = append(t.hooks, &logHook{}, &evalHook{}, &checkpointHook{saveExtras: o.SaveExtras})
+	if o.TensorBoardDir != "" {
+		if t.tb, err = tensorboard.NewWriter(o.TensorBoardDir); err != nil {
+			t.log.Close()
+			return nil, fmt.Errorf("trainer: %w", err)
+		}
+	}
+	t.opts = o
+	t.logs = &logHook{}
+	t.hooks = append(t.hooks, t.logs, &evalHook{}, &checkpointHook{saveExtras: o.SaveExtras})
 	t.hooks = append(t.hooks, o.Hooks...)
+	if o.Resume != "" {
+		if err := t.restore(o.Resume); err != nil {
+			t.log.Close()
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
@@ -131,6 +160,11 @@ func (t *Trainer) Model() models.Model { return t.model }
 func (t *Trainer) Log(values map[string]float64) error {
 	e := LogEntry{Values: values, Epoch: round4(t.state.Epoch), Step: t.state.GlobalStep}
 	t.state.LogHistory = append(t.state.LogHistory, e)
+	if t.tb != nil {
+		if err := writeTensorBoard(t.tb, e); err != nil {
+			return err
+		}
+	}
 	return t.log.Write(e)
 }
 
@@ -141,20 +175,35 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		if cerr := t.log.Close(); err == nil {
 			err = cerr
 		}
+		if t.tb != nil {
+			if cerr := t.tb.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("trainer: tensorboard: %w", cerr)
+			}
+		}
 	}()
 	t.log.Printf("training %s (%s): %d examples, %d epochs, %d optimizer steps (batch %d x accumulation %d)",
 		t.info.Architecture, t.info.ProblemType, t.numTrain, t.state.NumTrainEpochs, t.state.MaxSteps,
 		t.args.TrainBatchSize, t.args.GradAccum)
 	start := time.Now()
 	progress := newProgress(t.log, t.state.MaxSteps, !t.args.DisableProgress)
-	for epoch := 0; t.state.GlobalStep < t.state.MaxSteps && !t.state.ShouldStop; epoch++ {
-		batches := t.train.Epoch(epoch)
-		for i := 0; i < len(batches) && t.state.GlobalStep < t.state.MaxSteps; i += t.args.GradAccum {
+	for epoch := t.cursor.Epoch; t.state.GlobalStep < t.state.MaxSteps && !t.state.ShouldStop; epoch++ {
+		// The order of an epoch is a pure function of (seed, epoch), so a resumed run starts at
+		// its micro-batch without replaying anything before it.
+		order := t.train.Order(epoch)
+		first := 0
+		if epoch == t.cursor.Epoch {
+			first = t.cursor.Next
+		}
+		for i := first; i < len(order) && t.state.GlobalStep < t.state.MaxSteps; i += t.args.GradAccum {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("trainer: stopped at step %d: %w", t.state.GlobalStep, err)
+				return t.interrupted(err)
 			}
-			window := batches[i:min(i+t.args.GradAccum, len(batches))]
-			res, err := t.step(ctx, window)
+			window := make([]data.Batch, 0, t.args.GradAccum)
+			for _, idx := range order[i:min(i+t.args.GradAccum, len(order))] {
+				window = append(window, t.train.Collate(idx))
+			}
+			// A signal arriving during the step lets it finish: ctx is checked between steps.
+			res, err := t.step(context.WithoutCancel(ctx), window)
 			if err != nil {
 				return fmt.Errorf("trainer: step %d: %w", t.state.GlobalStep+1, err)
 			}
@@ -162,6 +211,7 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 			t.state.SamplesSeen += int64(res.Samples)
 			t.state.TrainLossSum += res.Loss
 			t.state.Epoch = float64(epoch) + float64(i/t.args.GradAccum+1)/float64(t.state.StepsPerEpoch)
+			t.cursor = Cursor{Epoch: epoch, Next: i + len(window)}
 			progress.update(t.state.GlobalStep, res.Loss)
 			for _, h := range t.hooks {
 				if err := h.AfterStep(ctx, t, res); err != nil {
@@ -172,6 +222,7 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 				break
 			}
 		}
+		t.cursor = Cursor{Epoch: epoch + 1}
 		for _, h := range t.hooks {
 			if err := h.AfterEpoch(ctx, t, epoch); err != nil {
 				return err

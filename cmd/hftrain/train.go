@@ -10,7 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/hftrain/hftrain/config"
 	"github.com/hftrain/hftrain/data"
@@ -18,6 +21,7 @@ import (
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/models/auto"
 	"github.com/hftrain/hftrain/trainer"
+	"github.com/hftrain/hftrain/trainer/checkpoint"
 )
 
 // stringList is a repeatable string flag (--set k=v --set k=v).
@@ -33,11 +37,16 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	cfgPath := fs.String("config", os.Getenv(config.EnvConfig), "YAML config file (env HFTRAIN_CONFIG)")
 	var sets stringList
 	fs.Var(&sets, "set", "override one key: --set learning_rate=3e-5 (repeatable)")
+	var resume resumeFlag
+	fs.Var(&resume, "resume", "continue from the newest valid checkpoint in output_dir (--resume), or from --resume=PATH")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("train: unexpected argument %q (keys are set with --set key=value)", fs.Arg(0))
+	}
+	if resume != "" {
+		sets = append(sets, "resume_from_checkpoint="+string(resume))
 	}
 	cfg, err := config.Load(*cfgPath, os.Environ(), sets)
 	if err != nil {
@@ -49,16 +58,25 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.CheckImplemented(); err != nil {
 		return err
 	}
-	if err := checkOutputDir(cfg.Training.OutputDir, cfg.Training.OverwriteOutputDir); err != nil {
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	resumeDir, err := resolveResume(cfg.Training.ResumeFromCheckpoint, cfg.Training.OutputDir, logf)
+	if err != nil {
 		return err
 	}
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	if resumeDir == "" {
+		if err := checkOutputDir(cfg.Training.OutputDir, cfg.Training.OverwriteOutputDir); err != nil {
+			return err
+		}
+	}
+	if err := checkpoint.CleanTemp(cfg.Training.OutputDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	for _, n := range cfg.Notes {
 		logf("note: %s", n)
 	}
 	logf("hftrain %s: %s", version(), setupThreads(cfg.Training.NumThreads))
 
-	job, err := prepare(ctx, cfg, logf)
+	job, err := prepare(ctx, cfg, resumeDir, logf)
 	if err != nil {
 		return err
 	}
@@ -66,6 +84,8 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	targs := trainerArgs(cfg, job)
 	tr, err := trainer.New(targs, job.model, job.train, trainer.Options{
 		Eval: job.eval, Out: stderr, SaveExtras: job.copyTokenizer,
+		Resume: resumeDir, RunConfig: cfg.Redacted(), Fault: faultFromEnv(),
+		TensorBoardDir: tensorBoardDir(cfg),
 	})
 	if err != nil {
 		return err
@@ -86,7 +106,7 @@ type job struct {
 	copyTokenizer func(dir string) error
 }
 
-func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any)) (*job, error) {
+func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf func(string, ...any)) (*job, error) {
 	m, d := cfg.Model, cfg.Data
 	if m.ModelNameOrPath != "" && !isDir(m.ModelNameOrPath) {
 		return nil, fmt.Errorf("model_name_or_path %q is not a local folder; downloading from the Hugging Face Hub is not supported yet", m.ModelNameOrPath)
@@ -168,7 +188,10 @@ func prepare(ctx context.Context, cfg *config.Config, logf func(string, ...any))
 		opts.ID2Label = nil
 	}
 	var model models.Model
-	if m.ModelNameOrPath != "" {
+	if resumeDir != "" {
+		// A checkpoint is a model folder: the weights to continue from.
+		model, err = auto.Load(ctx, resumeDir, opts)
+	} else if m.ModelNameOrPath != "" {
 		model, err = auto.Load(ctx, m.ModelNameOrPath, opts)
 	} else {
 		logf("training %s from scratch (random init, seed %d)", m.ModelType, cfg.Training.Seed)
@@ -271,7 +294,7 @@ func checkOutputDir(dir string, overwrite bool) error {
 		return fmt.Errorf("output_dir %s: %w", dir, err)
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("output_dir %s already exists and is not empty: set overwrite_output_dir: true, or choose another output_dir", dir)
+		return fmt.Errorf("output_dir %s already exists and is not empty: resume its run (--resume, or resume_from_checkpoint: latest), set overwrite_output_dir: true, or choose another output_dir", dir)
 	}
 	return nil
 }
@@ -311,4 +334,67 @@ func copyTokenizerFiles(src, dst string) error {
 		}
 	}
 	return nil
+}
+
+// resumeFlag is --resume (the newest valid checkpoint) or --resume=PATH.
+type resumeFlag string
+
+func (r *resumeFlag) String() string     { return string(*r) }
+func (r *resumeFlag) Set(v string) error { *r = resumeFlag(v); return nil }
+func (r *resumeFlag) IsBoolFlag() bool   { return true }
+
+// resolveResume turns resume_from_checkpoint into a verified checkpoint directory: "" or "false"
+// means a new run; "true" or "latest" the newest checkpoint in output_dir that verifies (others are
+// skipped with a warning naming them); anything else a path, which must verify.
+func resolveResume(v, outputDir string, logf func(string, ...any)) (string, error) {
+	switch strings.ToLower(v) {
+	case "", "false":
+		return "", nil
+	case "true", "latest":
+		dir, err := checkpoint.Latest(outputDir, func(format string, a ...any) { logf("warning: "+format, a...) })
+		if err != nil {
+			return "", fmt.Errorf("resume_from_checkpoint: %w", err)
+		}
+		return dir, nil
+	}
+	if err := checkpoint.Verify(v); err != nil {
+		return "", fmt.Errorf("resume_from_checkpoint: %w", err)
+	}
+	return v, nil
+}
+
+// faultFromEnv kills the process with SIGKILL at a checkpoint-write stage named by
+// HFTRAIN_FAULT_INJECT, "STAGE" (the first time it is reached) or "STAGE#K" (the K-th time), for
+// the crash-safety tests; nil when it is unset.
+func faultFromEnv() func(string) {
+	v := os.Getenv(config.EnvFaultInject)
+	if v == "" {
+		return nil
+	}
+	stage, nth, _ := strings.Cut(v, "#")
+	k, err := strconv.Atoi(nth)
+	if err != nil || k < 1 {
+		k = 1
+	}
+	seen := 0
+	return func(s string) {
+		if s != stage {
+			return
+		}
+		if seen++; seen == k {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+	}
+}
+
+// tensorBoardDir is where TensorBoard event files go when report_to asks for them ("tensorboard" or
+// "all"): output_dir/runs/<date>_<host>, as transformers' default logging_dir.
+func tensorBoardDir(cfg *config.Config) string {
+	for _, r := range cfg.Training.ReportTo {
+		if r == "tensorboard" || r == "all" {
+			host, _ := os.Hostname()
+			return filepath.Join(cfg.Training.OutputDir, "runs", time.Now().Format("Jan02_15-04-05")+"_"+host)
+		}
+	}
+	return ""
 }

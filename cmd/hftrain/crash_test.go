@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/hftrain/hftrain/trainer/checkpoint"
+)
+
+// buildBinary compiles hftrain once for the process-level tests.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hftrain")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runBinary(t *testing.T, bin string, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// TestSIGKILLDuringCheckpointThenResume kills a real hftrain process with SIGKILL at each stage of
+// writing its second checkpoint (fault-injection points, so every stage is hit for sure), checks
+// that no directory looks complete unless it verifies, resumes with --resume, and checks that the
+// final model is bit-identical to an uninterrupted run's.
+func TestSIGKILLDuringCheckpointThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	base := t.TempDir()
+	cfg := writeConfig(t, base, "")
+	common := []string{"--config", cfg, "--set", "max_steps=6", "--set", "save_strategy=steps", "--set", "save_steps=2",
+		"--set", "eval_strategy=no", "--set", "overwrite_output_dir=true"}
+
+	refDir := filepath.Join(base, "ref")
+	if out, err := runBinary(t, bin, nil, append(common, "--set", "output_dir="+refDir)...); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	want, err := os.ReadFile(filepath.Join(refDir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{"begin", "files", "manifest", "renamed"} {
+		t.Run(stage, func(t *testing.T) {
+			out := filepath.Join(base, "run-"+stage)
+			args := append(append([]string{}, common...), "--set", "output_dir="+out)
+			log, err := runBinary(t, bin, []string{"HFTRAIN_FAULT_INJECT=" + stage + "#2"}, args...)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("want the run killed by SIGKILL at %s, got %v\n%s", stage, err, log)
+			}
+			// Every directory named like a checkpoint must verify; the half-written one must not
+			// pass for a checkpoint.
+			infos, err := checkpoint.List(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []int
+			for _, in := range infos {
+				if err := checkpoint.Verify(in.Dir); err != nil {
+					t.Errorf("after a kill at %s, %s looks like a checkpoint but does not verify: %v", stage, in.Dir, err)
+				}
+				steps = append(steps, in.Step)
+			}
+			wantSteps := "[2]"
+			if stage == "renamed" {
+				wantSteps = "[2 4]"
+			}
+			if got := fmt.Sprint(steps); got != wantSteps {
+				t.Errorf("checkpoints after a kill at %s: %s, want %s", stage, got, wantSteps)
+			}
+			log, err = runBinary(t, bin, nil, append(args, "--resume")...)
+			if err != nil {
+				t.Fatalf("resume after a kill at %s: %v\n%s", stage, err, log)
+			}
+			if !strings.Contains(log, "resumed from") {
+				t.Errorf("resume log does not say where it resumed from:\n%s", log)
+			}
+			got, err := os.ReadFile(filepath.Join(out, "model.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("final model after a kill at %s and a resume differs from the uninterrupted run's", stage)
+			}
+			if m, _ := filepath.Glob(filepath.Join(out, ".tmp-checkpoint-*")); len(m) > 0 {
+				t.Errorf("temporary checkpoint directories left after the resumed run: %v", m)
+			}
+		})
+	}
+}
