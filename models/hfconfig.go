@@ -416,6 +416,20 @@ func (e *FieldErrors) Probability(name string, v float64) {
 	}
 }
 
+// NonNegative records an error unless v >= 0.
+func (e *FieldErrors) NonNegative(name string, v float64) {
+	if v < 0 {
+		*e = append(*e, fmt.Errorf("%s must not be negative, got %g", name, v))
+	}
+}
+
+// TokenID records an error unless id is a row of a vocabulary of vocabSize tokens.
+func (e *FieldErrors) TokenID(name string, id, vocabSize int) {
+	if id < 0 || id >= vocabSize {
+		*e = append(*e, fmt.Errorf("%s %d outside the vocabulary of %d", name, id, vocabSize))
+	}
+}
+
 // Check records fmt.Errorf(format, args...) unless ok.
 func (e *FieldErrors) Check(ok bool, format string, args ...any) {
 	if !ok {

@@ -214,3 +214,39 @@ func TestHeadInfo(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		add  func(e *FieldErrors)
+		want string // "" for no error
+	}{
+		{"positive", func(e *FieldErrors) { e.Positive("n", 1) }, ""},
+		{"zero", func(e *FieldErrors) { e.Positive("n", 0) }, "n must be positive, got 0"},
+		{"probability", func(e *FieldErrors) { e.Probability("p", 0) }, ""},
+		{"probability 1", func(e *FieldErrors) { e.Probability("p", 1) }, "p must be in [0,1), got 1"},
+		{"non-negative 0", func(e *FieldErrors) { e.NonNegative("std", 0) }, ""},
+		{"negative", func(e *FieldErrors) { e.NonNegative("std", -0.5) }, "std must not be negative, got -0.5"},
+		{"token id", func(e *FieldErrors) { e.TokenID("pad_token_id", 29, 30) }, ""},
+		{"token id past the vocabulary", func(e *FieldErrors) { e.TokenID("pad_token_id", 30, 30) }, "pad_token_id 30 outside the vocabulary of 30"},
+		{"negative token id", func(e *FieldErrors) { e.TokenID("pad_token_id", -1, 30) }, "pad_token_id -1 outside the vocabulary of 30"},
+		{"check", func(e *FieldErrors) { e.Check(false, "x %d", 1) }, "x 1"},
+		{"joined", func(e *FieldErrors) { e.Positive("a", -1); e.NonNegative("b", -1) }, "a must be positive, got -1\nb must not be negative, got -1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var e FieldErrors
+			tc.add(&e)
+			err := e.Err()
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("error %v, want none", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -71,9 +71,8 @@ func (c *Config) Validate() error {
 	e.Check(c.PositionEmbeddingType == "absolute",
 		"position_embedding_type %q is not supported (absolute is)", c.PositionEmbeddingType)
 	e.Check(c.LayerNormEps > 0, "layer_norm_eps must be positive, got %g", c.LayerNormEps)
-	e.Check(c.InitializerRange >= 0, "initializer_range must not be negative, got %g", c.InitializerRange)
-	e.Check(c.PadTokenID >= 0 && c.PadTokenID < c.VocabSize,
-		"pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
+	e.NonNegative("initializer_range", c.InitializerRange)
+	e.TokenID("pad_token_id", c.PadTokenID, c.VocabSize)
 	return e.Err()
 }
 

@@ -68,8 +68,7 @@ func (c *Config) Validate() error {
 	e.Check(c.NHeads <= 0 || c.Dim%c.NHeads == 0, "dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads)
 	e.Check(c.Activation == "gelu" || c.Activation == "relu", "activation %q is not supported (gelu, relu are)", c.Activation)
 	e.Check(!c.SinusoidalPosEmbds, "sinusoidal_pos_embds=true is not supported")
-	e.Check(c.InitializerRange >= 0, "initializer_range must not be negative, got %g", c.InitializerRange)
-	e.Check(c.PadTokenID >= 0 && c.PadTokenID < c.VocabSize,
-		"pad_token_id %d outside the vocabulary of %d", c.PadTokenID, c.VocabSize)
+	e.NonNegative("initializer_range", c.InitializerRange)
+	e.TokenID("pad_token_id", c.PadTokenID, c.VocabSize)
 	return e.Err()
 }
