@@ -122,6 +122,23 @@ func (gb *GraphBuilder) Embed(ln LayerNorm, p float64, lookups ...Lookup) (*G.No
 	return gb.Dropout(x, p)
 }
 
+// Layer is one encoder block: hidden states [B*S, H] in, the next hidden states out.
+type Layer interface {
+	Forward(gb *GraphBuilder, x *G.Node) (*G.Node, error)
+}
+
+// ForwardLayers runs x through layers in order (an encoder's layer.{i} stack); an error names
+// the index of the layer that failed.
+func ForwardLayers[L Layer](gb *GraphBuilder, x *G.Node, layers []L) (*G.Node, error) {
+	for i, l := range layers {
+		var err error
+		if x, err = l.Forward(gb, x); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+	}
+	return x, nil
+}
+
 // SelfAttention projects x [B*S, H] with q, k and v and runs masked multi-head attention over
 // gb.Mask with dropout p on the probabilities (training graphs only) -> [B*S, H].
 func (gb *GraphBuilder) SelfAttention(q, k, v Linear, x *G.Node, heads int, p float64) (*G.Node, error) {

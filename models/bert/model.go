@@ -228,10 +228,5 @@ func (m *Model) Forward(gb *models.GraphBuilder) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, l := range m.Layers {
-		if x, err = l.Forward(gb, x); err != nil {
-			return nil, fmt.Errorf("layer %d: %w", i, err)
-		}
-	}
-	return x, nil
+	return models.ForwardLayers(gb, x, m.Layers)
 }

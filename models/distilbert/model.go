@@ -1,8 +1,6 @@
 package distilbert
 
 import (
-	"fmt"
-
 	"github.com/hftrain/hftrain/models"
 	G "gorgonia.org/gorgonia"
 )
@@ -118,12 +116,7 @@ func (m *Model) Forward(gb *models.GraphBuilder) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, l := range m.Layers {
-		if x, err = l.Forward(gb, x); err != nil {
-			return nil, fmt.Errorf("layer %d: %w", i, err)
-		}
-	}
-	return x, nil
+	return models.ForwardLayers(gb, x, m.Layers)
 }
 
 // Forward runs the block on x [B*S, dim].
