@@ -13,11 +13,6 @@ type pendingField struct {
 
 func pendingFields() []pendingField {
 	return []pendingField{
-		{"save_total_limit", func(c *Config) bool { return c.Training.SaveTotalLimit != 0 }, "checkpoint rotation"},
-		{"load_best_model_at_end", func(c *Config) bool { return c.Training.LoadBestModelAtEnd }, "best-checkpoint tracking"},
-		{"early_stopping_patience", func(c *Config) bool { return c.Training.EarlyStoppingPatience != 0 }, "early stopping"},
-		{"early_stopping_threshold", func(c *Config) bool { return c.Training.EarlyStoppingThreshold != 0 }, "early stopping"},
-		{"logging_dir", func(c *Config) bool { return c.Training.LoggingDir != "" }, "TensorBoard logs"},
 		{"do_predict", func(c *Config) bool { return c.Training.DoPredict }, "prediction during training (use `hftrain predict`)"},
 		{"test_file", func(c *Config) bool { return c.Data.TestFile != "" }, "prediction during training (use `hftrain predict`)"},
 		{"max_predict_samples", func(c *Config) bool { return c.Data.MaxPredictSamples != 0 }, "prediction during training (use `hftrain predict`)"},

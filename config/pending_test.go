@@ -12,8 +12,7 @@ func TestCheckImplemented(t *testing.T) {
 		want string
 	}{
 		{"", ""},
-		{"save_total_limit=2", "save_total_limit is not supported yet"},
-		{"save_total_limit=3", "save_total_limit is not supported yet"},
+		{"test_file=t.csv", "test_file is not supported yet"},
 		{"model_revision=dev", "model_revision is not supported yet"},
 		{"dataset_name=imdb", "dataset_name is not supported yet"},
 	}

@@ -37,6 +37,13 @@ type Args struct {
 	MaxSeqLength    int     // max_seq_length: the largest bucket
 	PadID           int32   // the tokenizer's pad id
 	DisableProgress bool    // disable_tqdm: no progress bar
+
+	SaveTotalLimit         int     // save_total_limit (0 keeps all)
+	LoadBestModelAtEnd     bool    // load_best_model_at_end
+	MetricForBestModel     string  // metric_for_best_model ("loss", "accuracy", "eval_f1", ...)
+	GreaterIsBetter        bool    // greater_is_better
+	EarlyStoppingPatience  int     // early_stopping_patience (0: off)
+	EarlyStoppingThreshold float64 // early_stopping_threshold
 }
 
 // Validate checks the values the loop depends on; errors name the TrainingArguments field.
@@ -61,5 +68,7 @@ func (a *Args) Validate() error {
 	}
 	check(a.EvalStrategy != "steps" || a.EvalSteps > 0, "eval_steps must be > 0 with eval_strategy steps (got %d)", a.EvalSteps)
 	check(a.SaveStrategy != "steps" || a.SaveSteps > 0, "save_steps must be > 0 with save_strategy steps (got %d)", a.SaveSteps)
+	check(!a.LoadBestModelAtEnd || a.MetricForBestModel != "", "load_best_model_at_end needs metric_for_best_model")
+	check(a.EarlyStoppingPatience == 0 || (a.MetricForBestModel != "" && a.EvalStrategy != "no"), "early_stopping_patience needs metric_for_best_model and an eval_strategy")
 	return errors.Join(errs...)
 }

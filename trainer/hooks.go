@@ -94,7 +94,10 @@ func (h *evalHook) run(ctx context.Context, t *Trainer) error {
 	}
 	h.lastStep = t.state.GlobalStep
 	t.state.LastEvalMetrics = m
-	return t.Log(m)
+	if err := t.Log(m); err != nil {
+		return err
+	}
+	return t.afterEvaluate(m)
 }
 
 func (h *evalHook) AfterStep(ctx context.Context, t *Trainer, _ StepResult) error {
@@ -143,7 +146,7 @@ func (h *checkpointHook) checkpoint(t *Trainer) error {
 		return fmt.Errorf("trainer: saving a checkpoint at step %d: %w", t.state.GlobalStep, err)
 	}
 	t.log.Printf("saved checkpoint %s", dir)
-	return nil
+	return t.afterCheckpoint(dir)
 }
 
 func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
@@ -163,6 +166,8 @@ func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
 }
 
 // formatValues prints a log entry's values in a stable order, as the Trainer prints its dicts.
+func sortStrings(s []string) { sort.Strings(s) }
+
 func formatValues(v map[string]float64) string {
 	keys := make([]string, 0, len(v))
 	for k := range v {

@@ -153,14 +153,23 @@ func (t *Trainer) trainerState() *checkpoint.TrainerState {
 	if evalSteps == 0 {
 		evalSteps = t.args.LoggingSteps
 	}
+	callbacks := map[string]any{"TrainerControl": map[string]any{"args": map[string]any{
+		"should_training_stop": t.state.ShouldStop, "should_epoch_stop": false, "should_save": true,
+		"should_evaluate": false, "should_log": false}, "attributes": map[string]any{}}}
+	if t.args.EarlyStoppingPatience > 0 {
+		callbacks["EarlyStoppingCallback"] = map[string]any{
+			"args": map[string]any{"early_stopping_patience": t.args.EarlyStoppingPatience,
+				"early_stopping_threshold": t.args.EarlyStoppingThreshold},
+			"attributes": map[string]any{"early_stopping_patience_counter": t.state.EarlyStoppingCounter},
+		}
+	}
 	return &checkpoint.TrainerState{
+		BestMetric: t.state.BestMetric, BestGlobalStep: t.state.BestGlobalStep,
+		BestModelCheckpoint: t.state.BestModelCheckpoint, StatefulCallbacks: callbacks,
 		Epoch: &epoch, GlobalStep: t.state.GlobalStep, MaxSteps: t.state.MaxSteps,
 		LoggingSteps: t.args.LoggingSteps, EvalSteps: evalSteps, SaveSteps: t.args.SaveSteps,
 		TrainBatchSize: intPtr(t.args.TrainBatchSize), NumTrainEpochs: t.state.NumTrainEpochs,
 		LogHistory: hist, IsLocalProcessZero: true, IsWorldProcessZero: true,
-		StatefulCallbacks: map[string]any{"TrainerControl": map[string]any{"args": map[string]any{
-			"should_training_stop": t.state.ShouldStop, "should_epoch_stop": false, "should_save": true,
-			"should_evaluate": false, "should_log": false}, "attributes": map[string]any{}}},
 	}
 }
 
@@ -251,6 +260,13 @@ func (t *Trainer) restore(dir string) error {
 			}
 		}
 		t.state.LogHistory = append(t.state.LogHistory, e)
+	}
+	t.state.BestMetric, t.state.BestGlobalStep, t.state.BestModelCheckpoint = ts.BestMetric, ts.BestGlobalStep, ts.BestModelCheckpoint
+	if es, ok := ts.StatefulCallbacks["EarlyStoppingCallback"].(map[string]any); ok {
+		if attrs, ok := es["attributes"].(map[string]any); ok {
+			c, _ := number(attrs["early_stopping_patience_counter"])
+			t.state.EarlyStoppingCounter = int(c)
+		}
 	}
 	t.cursor = rs.Cursor
 	t.state.SamplesSeen = rs.SamplesSeen

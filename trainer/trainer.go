@@ -25,7 +25,8 @@ type Trainer struct {
 	info     models.Info
 	hooks    []Hook
 	log      *Logger
-	logs     *logHook            // the loss accumulators a checkpoint saves
+	logs     *logHook // the loss accumulators a checkpoint saves
+	evals    *evalHook
 	tb       *tensorboard.Writer // nil unless report_to tensorboard
 
 	params []optim.Param
@@ -50,6 +51,13 @@ type State struct {
 	SamplesSeen     int64      // training rows consumed
 	TrainLossSum    float64    // sum of step losses, for train_loss at the end
 	LastEvalMetrics Metrics    // metrics of the last evaluation, "eval_" prefixed
+	// BestMetric, BestGlobalStep and BestModelCheckpoint track metric_for_best_model as
+	// transformers' TrainerState does; nil until known.
+	BestMetric          *float64
+	BestGlobalStep      *int
+	BestModelCheckpoint *string
+	// EarlyStoppingCounter is EarlyStoppingCallback's early_stopping_patience_counter.
+	EarlyStoppingCounter int
 }
 
 // Options are the parts of a Trainer that are not TrainingArguments.
@@ -71,6 +79,8 @@ type Options struct {
 	Fault func(stage string)
 	// TensorBoardDir receives TensorBoard event files (report_to tensorboard); "" writes none.
 	TensorBoardDir string
+	// Reload loads a model from a checkpoint folder (load_best_model_at_end).
+	Reload func(ctx context.Context, dir string) (models.Model, error)
 }
 
 // New prepares a run: batches, optimizer with Hugging Face's parameter groups, LR schedule.
@@ -135,8 +145,8 @@ func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, e
 		}
 	}
 	t.opts = o
-	t.logs = &logHook{}
-	t.hooks = append(t.hooks, t.logs, &evalHook{}, &checkpointHook{saveExtras: o.SaveExtras})
+	t.logs, t.evals = &logHook{}, &evalHook{}
+	t.hooks = append(t.hooks, t.logs, t.evals, &checkpointHook{saveExtras: o.SaveExtras})
 	t.hooks = append(t.hooks, o.Hooks...)
 	if o.Resume != "" {
 		if err := t.restore(o.Resume); err != nil {
@@ -238,6 +248,9 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		"train_steps_per_second":   round3(float64(t.state.GlobalStep) / runtime),
 		"train_loss":               t.state.TrainLossSum / float64(steps),
 	}); err != nil {
+		return err
+	}
+	if err := t.loadBest(ctx); err != nil {
 		return err
 	}
 	for _, h := range t.hooks {

@@ -80,12 +80,21 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer job.model.Close()
+	defer func() { job.model.Close() }() // load_best_model_at_end may swap the model
 	targs := trainerArgs(cfg, job)
 	tr, err := trainer.New(targs, job.model, job.train, trainer.Options{
 		Eval: job.eval, Out: stderr, SaveExtras: job.copyTokenizer,
 		Resume: resumeDir, RunConfig: cfg.Redacted(), Fault: faultFromEnv(),
 		TensorBoardDir: tensorBoardDir(cfg),
+		Reload: func(ctx context.Context, dir string) (models.Model, error) {
+			m, err := auto.Load(ctx, dir, models.Options{Warnf: func(f string, a ...any) { logf("warning: "+f, a...) }})
+			if err == nil {
+				old := job.model
+				job.model = m
+				old.Close()
+			}
+			return m, err
+		},
 	})
 	if err != nil {
 		return err
@@ -243,7 +252,10 @@ func trainerArgs(cfg *config.Config, j *job) trainer.Args {
 		Optim: t.Optim, Scheduler: t.LRSchedulerType, WarmupRatio: t.WarmupRatio, WarmupSteps: t.WarmupSteps,
 		LoggingStrategy: t.LoggingStrategy, LoggingSteps: t.LoggingSteps, LogFirstStep: t.LoggingFirstStep,
 		DisableProgress: t.DisableTqdm,
-		EvalStrategy:    t.EvalStrategy, EvalSteps: t.EvalSteps, SaveStrategy: t.SaveStrategy, SaveSteps: t.SaveSteps,
+		SaveTotalLimit:  t.SaveTotalLimit, LoadBestModelAtEnd: t.LoadBestModelAtEnd,
+		MetricForBestModel: t.MetricForBestModel, GreaterIsBetter: t.GreaterIsBetter != nil && *t.GreaterIsBetter,
+		EarlyStoppingPatience: t.EarlyStoppingPatience, EarlyStoppingThreshold: t.EarlyStoppingThreshold,
+		EvalStrategy: t.EvalStrategy, EvalSteps: t.EvalSteps, SaveStrategy: t.SaveStrategy, SaveSteps: t.SaveSteps,
 		Seed: uint64(t.DataSeedOrSeed()), Shuffle: cfg.Data.Shuffle, DropLast: t.DataloaderDropLast,
 		MaxSeqLength: j.maxSeqLength, PadID: pad,
 	}
@@ -388,10 +400,13 @@ func faultFromEnv() func(string) {
 }
 
 // tensorBoardDir is where TensorBoard event files go when report_to asks for them ("tensorboard" or
-// "all"): output_dir/runs/<date>_<host>, as transformers' default logging_dir.
+// "all"): logging_dir, by default output_dir/runs/<date>_<host> as in transformers.
 func tensorBoardDir(cfg *config.Config) string {
 	for _, r := range cfg.Training.ReportTo {
 		if r == "tensorboard" || r == "all" {
+			if cfg.Training.LoggingDir != "" {
+				return cfg.Training.LoggingDir
+			}
 			host, _ := os.Hostname()
 			return filepath.Join(cfg.Training.OutputDir, "runs", time.Now().Format("Jan02_15-04-05")+"_"+host)
 		}
