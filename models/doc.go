@@ -14,6 +14,9 @@
 //     error naming the key and both shapes, a missing head is initialised as _init_weights does;
 //   - Classifier, which turns an Arch into a Model: one compiled graph and TapeMachine per
 //     (batch, sequence length, mode), all bound to the same Param.Data.
+//   - LoadClassifier and NewRandomClassifier, the from_pretrained and from_config paths each
+//     architecture's Load and New are one call to; GraphBuilder's Embed and ForwardLayers, the
+//     embeddings block and the layer stack BERT-style encoders share.
 //
 // Package auto picks the architecture from config.json's model_type.
 package models
