@@ -106,3 +106,56 @@ func TestSIGKILLDuringCheckpointThenResume(t *testing.T) {
 		})
 	}
 }
+
+// TestSIGTERMSavesAndTellsHowToResume sends SIGTERM to a real training process: it finishes the
+// current update, writes a checkpoint that verifies, and exits with a message naming --resume.
+func TestSIGTERMSavesAndTellsHowToResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	base := t.TempDir()
+	cfg := writeConfig(t, base, "")
+	out := filepath.Join(base, "out")
+	cmd := exec.Command(bin, "--config", cfg, "--set", "max_steps=100000", "--set", "num_train_epochs=1000",
+		"--set", "logging_steps=1", "--set", "eval_strategy=no", "--set", "output_dir="+out)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(log.String(), "'step'") && !strings.Contains(log.String(), "'loss'") {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("training ended before its first log line: %v\n%s", err, log.String())
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("want exit status 1 after SIGTERM, got %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "--resume") || !strings.Contains(log.String(), "checkpoint saved to") {
+		t.Errorf("the exit message does not tell how to resume:\n%s", log.String())
+	}
+	latest, err := checkpoint.Latest(out, t.Logf)
+	if err != nil {
+		t.Fatalf("no valid checkpoint after SIGTERM: %v\n%s", err, log.String())
+	}
+	t.Logf("SIGTERM left %s", latest)
+}
