@@ -196,6 +196,9 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		t.args.TrainBatchSize, t.args.GradAccum)
 	start := time.Now()
 	progress := newProgress(t.log, t.state.MaxSteps, !t.args.DisableProgress)
+	// Hooks (evaluation, checkpoints) of an update finish even when a signal arrives meanwhile;
+	// the loop checks ctx before the next update and saves a checkpoint there.
+	hctx := context.WithoutCancel(ctx)
 	for epoch := t.cursor.Epoch; t.state.GlobalStep < t.state.MaxSteps && !t.state.ShouldStop; epoch++ {
 		// The order of an epoch is a pure function of (seed, epoch), so a resumed run starts at
 		// its micro-batch without replaying anything before it.
@@ -224,7 +227,7 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 			t.cursor = Cursor{Epoch: epoch, Next: i + len(window)}
 			progress.update(t.state.GlobalStep, res.Loss)
 			for _, h := range t.hooks {
-				if err := h.AfterStep(ctx, t, res); err != nil {
+				if err := h.AfterStep(hctx, t, res); err != nil {
 					return err
 				}
 			}
@@ -234,7 +237,7 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		}
 		t.cursor = Cursor{Epoch: epoch + 1}
 		for _, h := range t.hooks {
-			if err := h.AfterEpoch(ctx, t, epoch); err != nil {
+			if err := h.AfterEpoch(hctx, t, epoch); err != nil {
 				return err
 			}
 		}
