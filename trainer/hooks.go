@@ -127,14 +127,14 @@ type checkpointHook struct {
 }
 
 func (h *checkpointHook) AfterStep(_ context.Context, t *Trainer, _ StepResult) error {
-	if t.args.SaveStrategy == "steps" && t.state.GlobalStep%t.args.SaveSteps == 0 && t.state.GlobalStep != t.state.MaxSteps {
+	if t.args.SaveStrategy == "steps" && t.state.GlobalStep%t.args.SaveSteps == 0 {
 		return h.checkpoint(t)
 	}
 	return nil
 }
 
 func (h *checkpointHook) AfterEpoch(_ context.Context, t *Trainer, _ int) error {
-	if t.args.SaveStrategy == "epoch" && t.state.GlobalStep != t.state.MaxSteps {
+	if t.args.SaveStrategy == "epoch" {
 		return h.checkpoint(t)
 	}
 	return nil

@@ -159,3 +159,41 @@ func TestSIGTERMSavesAndTellsHowToResume(t *testing.T) {
 	}
 	t.Logf("SIGTERM left %s", latest)
 }
+
+// TestResumeRefusesOrSkipsDamagedCheckpoint: a checkpoint with a flipped byte is refused, naming
+// the file, when --resume=PATH names it, and skipped with a warning by --resume (latest).
+func TestResumeRefusesOrSkipsDamagedCheckpoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	base := t.TempDir()
+	cfg := writeConfig(t, base, "")
+	out := filepath.Join(base, "out")
+	args := []string{"--config", cfg, "--set", "max_steps=6", "--set", "save_strategy=steps", "--set", "save_steps=2",
+		"--set", "eval_strategy=no", "--set", "output_dir=" + out}
+	if log, err := runBinary(t, bin, nil, args...); err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	damaged := filepath.Join(out, "checkpoint-6") // the newest: transformers also saves at the last step
+	p := filepath.Join(damaged, "optimizer.safetensors")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x40
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log, err := runBinary(t, bin, nil, append(args, "--resume="+damaged)...)
+	if err == nil || !strings.Contains(log, "optimizer.safetensors") || !strings.Contains(log, "checkpoint-6") {
+		t.Errorf("--resume=%s with a flipped byte: err %v, want an error naming the file\n%s", damaged, err, log)
+	}
+	log, err = runBinary(t, bin, nil, append(args, "--resume")...)
+	if err != nil {
+		t.Fatalf("--resume: %v\n%s", err, log)
+	}
+	if !strings.Contains(log, "warning") || !strings.Contains(log, "checkpoint-6") || !strings.Contains(log, "resumed from "+filepath.Join(out, "checkpoint-4")) {
+		t.Errorf("--resume did not skip the damaged checkpoint-6 with a warning and resume from checkpoint-4:\n%s", log)
+	}
+}
