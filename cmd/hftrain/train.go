@@ -363,6 +363,9 @@ func resolveResume(v, outputDir string, logf func(string, ...any)) (string, erro
 	case "", "false":
 		return "", nil
 	case "true", "latest":
+		if !isDir(outputDir) {
+			return "", fmt.Errorf("resume_from_checkpoint: output_dir %s does not exist, so it holds no checkpoint to resume", outputDir)
+		}
 		dir, err := checkpoint.Latest(outputDir, func(format string, a ...any) { logf("warning: "+format, a...) })
 		if err != nil {
 			return "", fmt.Errorf("resume_from_checkpoint: %w", err)
