@@ -197,7 +197,7 @@ func fillInputs(ctx context.Context, t *Table, enc Encoder, spec Spec, ex []Exam
 		case t.Has("sentence"):
 			textCols = []string{"sentence"}
 		default:
-			return fmt.Errorf(`no input column: want "input_ids", "text", "sentence1"+"sentence2" or "sentence", or set TextColumns (columns: %s)`, t.columnList())
+			return fmt.Errorf(`no input column: want "input_ids", "text", "sentence1"+"sentence2" or "sentence", or name the text columns (text_column_names) (columns: %s)`, t.columnList())
 		}
 	}
 	if len(textCols) > 2 {
