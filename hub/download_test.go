@@ -382,3 +382,41 @@ func TestSnapshotAllowPatternsThenOffline(t *testing.T) {
 		t.Fatalf("fallback with the Hub down: %q, %v", p, err)
 	}
 }
+
+// TestIntegrityCheck fetches real CDN content against metadata that promises other content
+// (wrong sha256, wrong size): the download fails with ErrIntegrity and leaves nothing in blobs/.
+func TestIntegrityCheck(t *testing.T) {
+	f := newFixture(t)
+	cache := t.TempDir()
+	c := f.client(t, cache)
+	r, _ := newRepoRef("model", "emu-org/tiny-model")
+	rc := repoCache{root: cache, repo: r}
+	ctx := context.Background()
+	good, err := c.fileMetadata(ctx, r, "main", "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if good.etag != sha256Hex(f.safe) || good.size != int64(len(f.safe)) || good.commit != f.second || !strings.HasPrefix(good.url, f.srv.CDNURL) {
+		t.Fatalf("metadata %+v", good)
+	}
+	tests := []struct {
+		name string
+		mod  func(m *fileMeta)
+	}{
+		{"sha256", func(m *fileMeta) { m.etag = sha256Hex([]byte("other")) }},
+		{"size short", func(m *fileMeta) { m.size-- }},
+		{"size long", func(m *fileMeta) { m.size++ }},
+	}
+	for _, tt := range tests {
+		m := *good
+		tt.mod(&m)
+		err := c.fetchBlob(ctx, rc, "main", "model.safetensors", &m)
+		if !errors.Is(err, ErrIntegrity) {
+			t.Errorf("%s: %v, want ErrIntegrity", tt.name, err)
+		}
+		entries, _ := os.ReadDir(filepath.Join(rc.dir(), "blobs"))
+		if len(entries) != 0 {
+			t.Errorf("%s: blobs/ holds %v", tt.name, entries)
+		}
+	}
+}
