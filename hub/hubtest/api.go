@@ -74,7 +74,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, segs []string)
 		}
 		s.serveInfo(w, r, rp, c)
 	case action == "tree":
-		s.serveTree(w, r, rp, c, rev, strings.Join(sub, "/"))
+		s.serveTree(w, r, rp, c, rev, strings.Trim(strings.Join(sub, "/"), "/"))
 	default:
 		s.servePathsInfo(w, r, c)
 	}
