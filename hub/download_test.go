@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -125,7 +126,7 @@ func TestDownloadRevisions(t *testing.T) {
 	if _, err := os.Stat(lock); err != nil {
 		t.Errorf("lock file: %v", err)
 	}
-	for _, r := range f.srv.Requests() {
+	for _, r := range settled(f.srv) {
 		if r.Listener == "cdn" && r.HasAuth {
 			t.Errorf("token sent to the CDN origin: %s %s", r.Method, r.Path)
 		}
@@ -134,6 +135,7 @@ func TestDownloadRevisions(t *testing.T) {
 		}
 	}
 	// Cached now: a branch costs one HEAD, a commit nothing.
+	settled(f.srv)
 	f.srv.ResetRequests()
 	if _, err := c.Download(ctx, "model", "emu-org/tiny-model", "main", "model.safetensors"); err != nil {
 		t.Fatal(err)
@@ -141,7 +143,7 @@ func TestDownloadRevisions(t *testing.T) {
 	if _, err := c.Download(ctx, "model", "emu-org/tiny-model", f.second, "config.json"); err != nil {
 		t.Fatal(err)
 	}
-	if reqs := f.srv.Requests(); len(reqs) != 1 || reqs[0].Method != "HEAD" {
+	if reqs := settled(f.srv); len(reqs) != 1 || reqs[0].Method != "HEAD" {
 		t.Errorf("cached downloads sent %d requests (%v), want one HEAD", len(reqs), reqs)
 	}
 }
@@ -221,7 +223,7 @@ func TestDownloadResume(t *testing.T) {
 			}
 			checkCached(t, cache, "models--emu-org--tiny-model", f.second, "model.safetensors", sha256Hex(f.safe), p, f.safe)
 			var gets []hubtest.Request
-			for _, r := range f.srv.Requests() {
+			for _, r := range settled(f.srv) {
 				if r.Listener == "cdn" {
 					gets = append(gets, r)
 				}
@@ -298,11 +300,15 @@ func TestRedirectStripsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(body, f.safe) {
+		t.Fatalf("content via redirect: %d bytes, %v", len(body), err)
+	}
 	if resp.StatusCode != 200 || resp.Request.URL.Host == req.URL.Host {
 		t.Fatalf("status %d at %s, want 200 from the CDN", resp.StatusCode, resp.Request.URL)
 	}
-	reqs := f.srv.Requests()
+	reqs := settled(f.srv)
 	if len(reqs) != 2 || !reqs[0].HasAuth || reqs[1].Listener != "cdn" || reqs[1].HasAuth {
 		t.Fatalf("requests %+v: want the token on the Hub only", reqs)
 	}
@@ -419,4 +425,19 @@ func TestIntegrityCheck(t *testing.T) {
 			t.Errorf("%s: blobs/ holds %v", tt.name, entries)
 		}
 	}
+}
+
+// settled returns the server's request log once it has stopped growing: hubtest appends a
+// request after its handler returns, which can be just after the client has its answer.
+func settled(srv *hubtest.Server) []hubtest.Request {
+	reqs := srv.Requests()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		next := srv.Requests()
+		if len(next) == len(reqs) {
+			return next
+		}
+		reqs = next
+	}
+	return reqs
 }

@@ -67,7 +67,7 @@ func TestTwoProcessesOneDownload(t *testing.T) {
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
-	for _, r := range f.srv.Requests() {
+	for _, r := range settled(f.srv) {
 		if r.Listener == "cdn" {
 			t.Fatalf("a child fetched content while the lock was held: %+v", r)
 		}
@@ -83,7 +83,7 @@ func TestTwoProcessesOneDownload(t *testing.T) {
 		}
 	}
 	gets := 0
-	for _, r := range f.srv.Requests() {
+	for _, r := range settled(f.srv) {
 		if r.Listener == "cdn" {
 			gets++
 		}
