@@ -53,7 +53,11 @@ func (c *Client) Download(ctx context.Context, repoType, repoID, revision, path 
 	if c.opts.Offline {
 		return c.fromCache(rc, revision, path, ErrOffline, "HF_HUB_OFFLINE is set")
 	}
-	meta, err := c.fileMetadata(ctx, r, revision, path)
+	retries := c.opts.MaxRetries
+	if cached, _, _, err := rc.lookup(revision, path); err == nil && cached != "" {
+		retries = 0
+	}
+	meta, err := c.fileMetadata(ctx, r, revision, path, retries)
 	if err != nil {
 		return c.onMetadataError(ctx, rc, revision, path, err)
 	}
@@ -127,10 +131,12 @@ func (c *Client) fromCache(rc repoCache, revision, path string, kind error, why 
 
 // fileMetadata sends the HEAD of /resolve without following redirects to other origins:
 // relative redirects (renamed repos) are followed; an absolute Location is the content URL.
-func (c *Client) fileMetadata(ctx context.Context, r repoRef, revision, path string) (*fileMeta, error) {
+// retries bounds the retries of the HEAD: none when a cached copy can answer instead, as
+// huggingface_hub falls back to its cache quickly.
+func (c *Client) fileMetadata(ctx context.Context, r repoRef, revision, path string, retries int) (*fileMeta, error) {
 	u := c.fileURL(r, revision, path)
 	for hops := 0; ; hops++ {
-		resp, err := c.do(ctx, c.noFollow, func() (*http.Request, error) {
+		resp, err := c.do(ctx, c.noFollow, retries, func() (*http.Request, error) {
 			req, err := c.newRequest(ctx, http.MethodHead, u)
 			if err == nil {
 				req.Header.Set("Accept-Encoding", "identity")
@@ -271,7 +277,7 @@ func (c *Client) fetchBlob(ctx context.Context, rc repoCache, revision, path str
 func (c *Client) copyContent(ctx context.Context, f *os.File, m *fileMeta, fail func(error, string) error) error {
 	var have int64
 	for attempt := 0; ; attempt++ {
-		resp, err := c.do(ctx, c.follow, func() (*http.Request, error) {
+		resp, err := c.do(ctx, c.follow, c.opts.MaxRetries, func() (*http.Request, error) {
 			req, err := c.newRequest(ctx, http.MethodGet, m.url)
 			if err == nil {
 				req.Header.Set("Accept-Encoding", "identity")

@@ -398,7 +398,7 @@ func TestIntegrityCheck(t *testing.T) {
 	r, _ := newRepoRef("model", "emu-org/tiny-model")
 	rc := repoCache{root: cache, repo: r}
 	ctx := context.Background()
-	good, err := c.fileMetadata(ctx, r, "main", "model.safetensors")
+	good, err := c.fileMetadata(ctx, r, "main", "model.safetensors", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

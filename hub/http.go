@@ -89,16 +89,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// do sends the request that mk builds, retrying on network errors and retryable statuses.
-// The caller closes the returned body. A final retryable status is returned as the response.
-func (c *Client) do(ctx context.Context, hc *http.Client, mk func() (*http.Request, error)) (*http.Response, error) {
+// do sends the request that mk builds, retrying up to retries times on network errors and
+// retryable statuses. The caller closes the returned body. A final retryable status is
+// returned as the response.
+func (c *Client) do(ctx context.Context, hc *http.Client, retries int, mk func() (*http.Request, error)) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		req, err := mk()
 		if err != nil {
 			return nil, err
 		}
 		resp, err := hc.Do(req)
-		last := attempt >= c.opts.MaxRetries
+		last := attempt >= retries
 		switch {
 		case err != nil && (ctx.Err() != nil || last || errors.Is(err, errTooManyRedirects)):
 			return nil, fmt.Errorf("hub: %s %s: %w", req.Method, req.URL.Redacted(), err)

@@ -100,7 +100,7 @@ func (c *Client) cachedSnapshot(rc repoCache, revision string, kind error, why s
 // repoInfo fetches the revision's commit and file list.
 func (c *Client) repoInfo(ctx context.Context, r repoRef, revision string) (*repoInfo, error) {
 	u := c.apiURL(r, "revision/"+url.PathEscape(revision))
-	resp, err := c.do(ctx, c.follow, func() (*http.Request, error) { return c.newRequest(ctx, http.MethodGet, u) })
+	resp, err := c.do(ctx, c.follow, c.opts.MaxRetries, func() (*http.Request, error) { return c.newRequest(ctx, http.MethodGet, u) })
 	if err != nil {
 		return nil, &Error{Kind: ErrHTTP, RepoType: r.typ, RepoID: r.id, Revision: revision, Message: err.Error()}
 	}
