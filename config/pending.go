@@ -18,9 +18,6 @@ func pendingFields() []pendingField {
 		{"max_predict_samples", func(c *Config) bool { return c.Data.MaxPredictSamples != 0 }, "prediction during training (use `hftrain predict`)"},
 		{"dataset_name", func(c *Config) bool { return c.Data.DatasetName != "" }, "Hub datasets (use train_file)"},
 		{"dataset_config_name", func(c *Config) bool { return c.Data.DatasetConfigName != "" }, "Hub datasets (use train_file)"},
-		{"cache_dir", func(c *Config) bool { return c.Model.CacheDir != "" }, "Hub downloads"},
-		{"model_revision", func(c *Config) bool { return c.Model.ModelRevision != "main" }, "Hub downloads"},
-		{"token", func(c *Config) bool { return c.Model.Token != "" }, "Hub downloads"},
 	}
 }
 

@@ -13,7 +13,6 @@ func TestCheckImplemented(t *testing.T) {
 	}{
 		{"", ""},
 		{"test_file=t.csv", "test_file is not supported yet"},
-		{"model_revision=dev", "model_revision is not supported yet"},
 		{"dataset_name=imdb", "dataset_name is not supported yet"},
 	}
 	for _, tc := range tests {

@@ -26,6 +26,7 @@ Usage:
   hftrain predict --model DIR --data FILE [--output FILE]
   hftrain tokenize --tokenizer FILE [--no-special-tokens] [--pairs]  (text lines on stdin)
   hftrain bench [--batch-size 32 --seq-len 128 --steps 5]   time training steps (make bench)
+  hftrain download REPO_ID [--repo-type dataset] [--revision R] [--include GLOB]   print the snapshot path
   hftrain version
 
 Configuration keys are Hugging Face TrainingArguments names (learning_rate, num_train_epochs, ...)
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return predictCmd(ctx, rest, stdout, stderr)
 	case "tokenize":
 		return tokenizeCmd(ctx, rest, stdin, stdout, stderr)
+	case "download":
+		return downloadCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
 	case "version":
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (train, predict, tokenize, version)", cmd)
+	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, bench, version)", cmd)
 }
 
 func version() string { return "0.1.0-dev" }

@@ -18,6 +18,7 @@ import (
 	"github.com/hftrain/hftrain/config"
 	"github.com/hftrain/hftrain/data"
 	"github.com/hftrain/hftrain/data/tokenizer"
+	"github.com/hftrain/hftrain/hub"
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/models/auto"
 	"github.com/hftrain/hftrain/trainer"
@@ -117,8 +118,17 @@ type job struct {
 
 func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf func(string, ...any)) (*job, error) {
 	m, d := cfg.Model, cfg.Data
-	if m.ModelNameOrPath != "" && !isDir(m.ModelNameOrPath) {
-		return nil, fmt.Errorf("model_name_or_path %q is not a local folder; downloading from the Hugging Face Hub is not supported yet", m.ModelNameOrPath)
+	// Names that are not local folders are Hub repo ids: fetch the files a model folder needs into
+	// the huggingface_hub cache (shared with Python) and continue with the snapshot folder.
+	for _, name := range []*string{&m.ModelNameOrPath, &m.TokenizerName} {
+		if *name == "" || isDir(*name) || exists(*name) {
+			continue
+		}
+		dir, err := hubSnapshot(ctx, cfg, *name, logf)
+		if err != nil {
+			return nil, err
+		}
+		*name = dir
 	}
 	j := &job{copyTokenizer: func(string) error { return nil }}
 	tokSrc := m.TokenizerName
@@ -415,4 +425,34 @@ func tensorBoardDir(cfg *config.Config) string {
 		}
 	}
 	return ""
+}
+
+// modelFiles are the files of a model repo that training needs (snapshot_download allow_patterns).
+var modelFiles = []string{"config.json", "model.safetensors", "model.safetensors.index.json", "model-*.safetensors",
+	"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
+
+// hubClient builds a Hub client from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE,
+// HF_HUB_OFFLINE) and the config's token and cache_dir.
+func hubClient(cfg *config.Config) *hub.Client {
+	o := hub.OptionsFromEnv(os.Environ())
+	if cfg != nil && cfg.Model.Token != "" {
+		o.Token = cfg.Model.Token
+	}
+	if cfg != nil && cfg.Model.CacheDir != "" {
+		o.CacheDir = cfg.Model.CacheDir
+	}
+	return hub.New(o)
+}
+
+func hubSnapshot(ctx context.Context, cfg *config.Config, repoID string, logf func(string, ...any)) (string, error) {
+	rev := cfg.Model.ModelRevision
+	if rev == "" {
+		rev = "main"
+	}
+	dir, err := hubClient(cfg).Snapshot(ctx, "model", repoID, rev, modelFiles)
+	if err != nil {
+		return "", fmt.Errorf("model %s (not a local folder, so fetched from the Hub): %w", repoID, err)
+	}
+	logf("hub: %s@%s -> %s", repoID, rev, dir)
+	return dir, nil
 }
