@@ -112,6 +112,7 @@ func (w *dropWriter) Write(p []byte) (int, error) {
 	w.left = 0
 	w.done = true
 	w.recorder.dropped = true
+	w.recorder.update(w.recorder.status, true) // logged before the client sees the cut
 	rc := http.NewResponseController(w.recorder)
 	rc.Flush()
 	if conn, _, err := rc.Hijack(); err == nil {

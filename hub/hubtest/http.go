@@ -25,11 +25,15 @@ type recorder struct {
 	http.ResponseWriter
 	status  int
 	dropped bool
+	// update records status and dropped in the request log as soon as they are known, before
+	// the client can see the response, so Requests() never lags behind what a client observed.
+	update func(status int, dropped bool)
 }
 
 func (w *recorder) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.update(w.status, w.dropped)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -37,6 +41,7 @@ func (w *recorder) WriteHeader(code int) {
 func (w *recorder) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		w.update(w.status, w.dropped)
 	}
 	return w.ResponseWriter.Write(p)
 }
@@ -53,7 +58,6 @@ func (s *Server) wrap(listener string, next http.Handler) http.Handler {
 		fault := s.takeFault(listener, r)
 		s.mu.Unlock()
 
-		rec := &recorder{ResponseWriter: w}
 		w.Header().Set("X-Request-Id", reqID)
 		logged := Request{
 			Listener: listener,
@@ -63,6 +67,17 @@ func (s *Server) wrap(listener string, next http.Handler) http.Handler {
 			Header:   r.Header.Clone(),
 			HasAuth:  r.Header.Get("Authorization") != "",
 		}
+		s.mu.Lock()
+		idx, gen := len(s.requests), s.reqGen
+		s.requests = append(s.requests, logged)
+		s.mu.Unlock()
+		rec := &recorder{ResponseWriter: w, update: func(status int, dropped bool) {
+			s.mu.Lock()
+			if gen == s.reqGen && idx < len(s.requests) {
+				s.requests[idx].Status, s.requests[idx].Dropped = status, dropped
+			}
+			s.mu.Unlock()
+		}}
 		var out http.ResponseWriter = rec
 		switch {
 		case fault != nil && fault.Status != 0:
@@ -79,11 +94,7 @@ func (s *Server) wrap(listener string, next http.Handler) http.Handler {
 		if out != nil {
 			next.ServeHTTP(out, r)
 		}
-		logged.Status = rec.status
-		logged.Dropped = rec.dropped
-		s.mu.Lock()
-		s.requests = append(s.requests, logged)
-		s.mu.Unlock()
+		rec.update(rec.status, rec.dropped)
 	})
 }
 

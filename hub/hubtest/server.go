@@ -81,6 +81,7 @@ type Server struct {
 	commits   int // commits made so far, for the clock
 	faults    []*Fault
 	requests  []Request
+	reqGen    int // bumped by ResetRequests, so a late update never lands on a newer entry
 	nextReqID int
 }
 
@@ -300,6 +301,7 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
+	s.reqGen++
 }
 
 // repoKey is the map key of a repository.
