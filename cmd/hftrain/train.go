@@ -194,6 +194,17 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 		eval.Examples = eval.Examples[:d.MaxEvalSamples]
 	}
 
+	// A pretrained head keeps its label order when the dataset has the same label names, as
+	// run_classification.py does (label_to_id from the model's label2id).
+	src := m.ModelNameOrPath
+	if resumeDir != "" {
+		src = resumeDir
+	}
+	if src != "" {
+		if err := alignLabels(src, train, eval, logf); err != nil {
+			return nil, err
+		}
+	}
 	id2label := map[int]string{}
 	for i, l := range train.Labels {
 		id2label[i] = l
@@ -455,4 +466,65 @@ func hubSnapshot(ctx context.Context, cfg *config.Config, repoID string, logf fu
 	}
 	logf("hub: %s@%s -> %s", repoID, rev, dir)
 	return dir, nil
+}
+
+// alignLabels reorders the datasets' label ids to a pretrained model's id2label when both name the
+// same labels; otherwise the dataset's (sorted) names win and the model's are reported.
+func alignLabels(modelDir string, train, eval *data.Dataset, logf func(string, ...any)) error {
+	b, err := os.ReadFile(filepath.Join(modelDir, "config.json"))
+	if err != nil {
+		return nil // the model loader reports a missing or unreadable config.json
+	}
+	var cfg struct {
+		ID2Label map[string]string `json:"id2label"`
+	}
+	if json.Unmarshal(b, &cfg) != nil || len(cfg.ID2Label) == 0 || len(train.Labels) == 0 {
+		return nil
+	}
+	modelLabels := make([]string, len(cfg.ID2Label))
+	for k, v := range cfg.ID2Label {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || i >= len(modelLabels) {
+			return nil
+		}
+		modelLabels[i] = v
+	}
+	if fmt.Sprint(modelLabels) == fmt.Sprint(train.Labels) {
+		return nil
+	}
+	want := map[string]int{}
+	for i, l := range modelLabels {
+		want[l] = i
+	}
+	perm := make([]int, len(train.Labels))
+	for i, l := range train.Labels {
+		j, ok := want[l]
+		if !ok || len(modelLabels) != len(train.Labels) {
+			if !strings.HasPrefix(modelLabels[0], "LABEL_") {
+				logf("warning: the model's labels %v differ from the dataset's %v; using the dataset's", modelLabels, train.Labels)
+			}
+			return nil
+		}
+		perm[i] = j
+	}
+	for _, ds := range []*data.Dataset{train, eval} {
+		if ds == nil {
+			continue
+		}
+		for k := range ds.Examples {
+			ex := &ds.Examples[k]
+			if ds.ProblemType == "multi_label_classification" && len(ex.FloatLabels) == len(perm) {
+				moved := make([]float32, len(perm))
+				for i, v := range ex.FloatLabels {
+					moved[perm[i]] = v
+				}
+				ex.FloatLabels = moved
+			} else if int(ex.Label) < len(perm) {
+				ex.Label = int32(perm[ex.Label])
+			}
+		}
+		ds.Labels = append([]string(nil), modelLabels...)
+	}
+	logf("labels: using the model's order %v", modelLabels)
+	return nil
 }
