@@ -47,18 +47,15 @@ type Logger struct {
 	bar  bool // a progress line is on screen and must be cleared before printing
 }
 
-// NewLogger creates output_dir (if needed) and starts its log file afresh, or appends to it when
-// a run resumes.
-func NewLogger(outputDir string, out io.Writer, appendLog bool) (*Logger, error) {
+// NewLogger creates output_dir (if needed) and starts its log file afresh (a resumed run rewrites
+// the checkpoint's log history into it first, so entries of a killed run after its last
+// checkpoint do not linger).
+func NewLogger(outputDir string, out io.Writer) (*Logger, error) {
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return nil, fmt.Errorf("trainer: creating output_dir: %w", err)
 	}
 	path := filepath.Join(outputDir, LogFileName)
-	mode := os.O_TRUNC
-	if appendLog {
-		mode = os.O_APPEND
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|mode, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("trainer: opening the log: %w", err)
 	}
@@ -77,6 +74,19 @@ func NewLogger(outputDir string, out io.Writer, appendLog bool) (*Logger, error)
 // Write appends an entry to the file (flushed, so a crash loses at most the line being written)
 // and prints it.
 func (l *Logger) Write(e LogEntry) error {
+	if err := l.record(e); err != nil {
+		return err
+	}
+	vals := map[string]float64{"epoch": e.Epoch}
+	for k, v := range e.Values {
+		vals[k] = v
+	}
+	l.Printf("%s", formatValues(vals))
+	return nil
+}
+
+// record appends an entry to the file only.
+func (l *Logger) record(e LogEntry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("trainer: encoding a log entry: %w", err)
@@ -88,11 +98,6 @@ func (l *Logger) Write(e LogEntry) error {
 	if err := l.buf.Flush(); err != nil {
 		return fmt.Errorf("trainer: writing the log: %w", err)
 	}
-	vals := map[string]float64{"epoch": e.Epoch}
-	for k, v := range e.Values {
-		vals[k] = v
-	}
-	l.Printf("%s", formatValues(vals))
 	return nil
 }
 

@@ -260,6 +260,9 @@ func (t *Trainer) restore(dir string) error {
 			}
 		}
 		t.state.LogHistory = append(t.state.LogHistory, e)
+		if err := t.log.record(e); err != nil {
+			return err
+		}
 	}
 	t.state.BestMetric, t.state.BestGlobalStep, t.state.BestModelCheckpoint = ts.BestMetric, ts.BestGlobalStep, ts.BestModelCheckpoint
 	if es, ok := ts.StatefulCallbacks["EarlyStoppingCallback"].(map[string]any); ok {

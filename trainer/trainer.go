@@ -134,7 +134,7 @@ func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, e
 	if err != nil {
 		return nil, fmt.Errorf("trainer: lr_scheduler_type: %w", err)
 	}
-	t.log, err = NewLogger(args.OutputDir, o.Out, o.Resume != "")
+	t.log, err = NewLogger(args.OutputDir, o.Out)
 	if err != nil {
 		return nil, err
 	}
