@@ -20,6 +20,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, segs []string)
 		s.serveWhoami(w, r)
 		return
 	}
+	switch {
+	case len(segs) == 2 && segs[0] == "repos" && segs[1] == "create":
+		s.serveCreateRepo(w, r)
+		return
+	case len(segs) == 1 && segs[0] == "validate-yaml":
+		s.serveValidateYAML(w, r)
+		return
+	case len(segs) == 1 && segs[0] == "complete_multipart":
+		s.serveCompleteMultipart(w, r)
+		return
+	case len(segs) >= 4 && (segs[0] == "models" || segs[0] == "datasets") && (segs[3] == "preupload" || segs[3] == "commit"):
+		s.serveWrite(w, r, strings.TrimSuffix(segs[0], "s"), segs[1], segs[2], segs[3], segs[4:])
+		return
+	}
 	if len(segs) < 3 || (segs[0] != "models" && segs[0] != "datasets") {
 		writeError(w, http.StatusNotFound, "", "Not Found: /api/"+strings.Join(segs, "/"), "")
 		return
@@ -299,15 +313,20 @@ func (s *Server) serveWhoami(w http.ResponseWriter, r *http.Request) {
 	token, _, ok := bearer(r)
 	s.mu.Lock()
 	known := ok && s.knownToken(token)
+	user, writer := s.writers[token]
 	s.mu.Unlock()
 	if !known {
 		writeError(w, http.StatusUnauthorized, "", "Invalid credentials in Authorization header", "")
 		return
 	}
+	name, role := "hubtest-user", "read"
+	if writer {
+		name, role = user, "write"
+	}
 	writeJSON(w, map[string]any{
-		"type": "user", "name": "hubtest-user", "fullname": "hubtest user",
+		"type": "user", "name": name, "fullname": "hubtest user",
 		"orgs": []any{},
-		"auth": map[string]any{"type": "access_token", "accessToken": map[string]any{"displayName": "hubtest", "role": "read"}},
+		"auth": map[string]any{"type": "access_token", "accessToken": map[string]any{"displayName": "hubtest", "role": role}},
 	})
 }
 

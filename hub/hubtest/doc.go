@@ -23,5 +23,22 @@
 //	GET      /api/{models|datasets}/{repo_id}/refs
 //	GET      /api/whoami-v2
 //
-// Uploads are not served yet.
+// Uploads, as huggingface_hub and @huggingface/hub send them (a token
+// given to AddWriteToken may write; other known tokens get 403 read-only):
+//
+//	POST /api/repos/create                                    (409 when it exists)
+//	POST /api/{models|datasets}/{repo_id}/preupload/{branch}  (uploadMode lfs|regular, shouldIgnore, oid)
+//	POST /{repo_id}.git/info/lfs/objects/batch                 (and /datasets/{repo_id}.git/...; verify too)
+//	PUT  {CDNURL}/put/{oid} and {CDNURL}/part/{uploadId}/{n}  (presigned, no Authorization, ETag answered)
+//	POST /api/complete_multipart?uploadId=...                 (multipart completion)
+//	POST /api/{models|datasets}/{repo_id}/commit/{branch}     (NDJSON; ?create_pr=1 opens refs/pr/N)
+//	POST /api/validate-yaml
+//
+// A file goes to LFS (preupload answer) when it is at least the LFS
+// threshold, matches a filter=lfs line of .gitattributes, or its sample
+// looks binary. LFS objects larger than the multipart chunk size
+// (SetMultipartChunkSize) get a multipart transfer; objects already stored
+// get no actions. A commit whose parentCommit is not the branch head gets
+// 412. Commits made through the API are real commits of the same history
+// as those of Commit.
 package hubtest

@@ -110,6 +110,10 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		repoType = "dataset"
 		segs = segs[1:]
 	}
+	if len(segs) == 6 && strings.HasSuffix(segs[1], ".git") && segs[2] == "info" && segs[3] == "lfs" && segs[4] == "objects" {
+		s.serveLFS(w, r, repoType, segs[0], strings.TrimSuffix(segs[1], ".git"), segs[5])
+		return
+	}
 	if len(segs) < 5 || (segs[2] != "resolve" && segs[2] != "raw") {
 		writeError(w, http.StatusNotFound, "", "Not Found: "+r.URL.Path, "")
 		return

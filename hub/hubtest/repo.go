@@ -44,6 +44,7 @@ type repo struct {
 	opts     RepoOptions
 	created  time.Time
 	objectID string // the 24-hex "_id" of repo info
+	prs      int    // pull requests opened so far (refs/pr/N)
 	branches map[string]string
 	tags     map[string]string
 	commits  map[string]*commit
@@ -104,6 +105,12 @@ func (r *repo) commit(branch, message string, add map[string][]byte, deletes []s
 		}
 		files[p] = b
 	}
+	return r.record(branch, parent, files, message, when)
+}
+
+// record adds a commit with exactly files on top of parent (nil for a root
+// commit), points branch at it and returns its id.
+func (r *repo) record(branch string, parent *commit, files map[string]*blob, message string, when time.Time) (string, error) {
 	for p := range files {
 		for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
 			if _, clash := files[dir]; clash {

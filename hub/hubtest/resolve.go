@@ -85,6 +85,10 @@ func (s *Server) cdnLocation(oid, filename string) string {
 // the CDN listener. Like a presigned object-store URL it refuses a request
 // that carries Authorization, and a bad signature.
 func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		s.serveCDNPut(w, r)
+		return
+	}
 	oid, ok := strings.CutPrefix(r.URL.Path, "/lfs/")
 	if !ok || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		http.Error(w, "hubtest cdn: not found", http.StatusNotFound)

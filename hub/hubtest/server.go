@@ -16,6 +16,10 @@ import (
 // LFS object, as the Hub refuses regular files of 10 MiB or more.
 const DefaultLFSThreshold = 10 << 20
 
+// DefaultMultipartChunkSize is the part size of multipart LFS uploads: an
+// object larger than this is uploaded in parts (as the traces show, 5 MiB).
+const DefaultMultipartChunkSize = 5 << 20
+
 // DefaultTreePageSize is the number of entries per page of a tree listing.
 const DefaultTreePageSize = 1000
 
@@ -75,6 +79,9 @@ type Server struct {
 	repos     map[string]*repo  // key: repoKey(type, id)
 	renamed   map[string]string // old key -> new id
 	tokens    map[string]bool
+	writers   map[string]string // write token -> user name
+	uploads   map[string]*multipartUpload
+	chunkSize int64
 	lfs       map[string][]byte // sha256 -> content
 	threshold int64
 	pageSize  int
@@ -110,6 +117,9 @@ func NewServer() (*Server, error) {
 		repos:     map[string]*repo{},
 		renamed:   map[string]string{},
 		tokens:    map[string]bool{},
+		writers:   map[string]string{},
+		uploads:   map[string]*multipartUpload{},
+		chunkSize: DefaultMultipartChunkSize,
 		lfs:       map[string][]byte{},
 		threshold: DefaultLFSThreshold,
 		pageSize:  DefaultTreePageSize,
@@ -177,6 +187,41 @@ func (s *Server) AddToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokens[token] = true
+}
+
+// AddWriteToken makes token a known token of user that may create repos
+// (under any namespace) and write to every repo it can read (the public
+// ones, and the private ones it created or was given). Other known tokens
+// are read-only: writes with them get 403.
+func (s *Server) AddWriteToken(token, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[token] = true
+	s.writers[token] = user
+}
+
+// SetMultipartChunkSize sets the part size of multipart LFS uploads (default
+// DefaultMultipartChunkSize): the LFS batch API answers with a multipart
+// transfer for objects larger than n, a basic one for the others.
+func (s *Server) SetMultipartChunkSize(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 1 {
+		n = 1
+	}
+	s.chunkSize = n
+}
+
+// LFSObject returns a copy of the stored LFS object with the given sha256
+// oid, whether committed or only uploaded, and whether it exists.
+func (s *Server) LFSObject(oid string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, ok := s.lfs[oid]
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), data...), true
 }
 
 // AddRepo creates an empty repository (no commit, no branch: its first
