@@ -24,6 +24,12 @@ var (
 	ErrOffline = errors.New("offline mode: not in the local cache")
 	// ErrHTTP: any other HTTP failure (after retries, where the request is retried).
 	ErrHTTP = errors.New("HTTP error")
+	// ErrConflict: the server refused a change that conflicts with its state (409 or 412):
+	// the repository exists, or the branch moved past the commit's parentCommit.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: the call's arguments were refused before any request (empty commit
+	// message, bad path, unreadable local file, nothing to upload).
+	ErrInvalid = errors.New("invalid argument")
 	// ErrIntegrity: downloaded content does not match the expected size or sha256.
 	ErrIntegrity = errors.New("downloaded content failed the integrity check")
 )
@@ -88,6 +94,8 @@ func errorFromResponse(r repoRef, revision, path string, resp *http.Response, bo
 		switch resp.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
 			e.Kind = ErrUnauthorized
+		case http.StatusConflict, http.StatusPreconditionFailed:
+			e.Kind = ErrConflict
 		default:
 			e.Kind = ErrHTTP
 		}
