@@ -231,8 +231,8 @@ func (s *Server) serveCDNPut(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "AccessDenied: bad signature", http.StatusForbidden)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w, flush := s.lockedWriter(w)
+	defer flush()
 	u := s.uploads[id]
 	switch {
 	case u == nil || n < 1 || n > u.partCount():
@@ -272,8 +272,8 @@ func (s *Server) serveCompleteMultipart(w http.ResponseWriter, r *http.Request) 
 		writeError(w, http.StatusBadRequest, "", "Invalid JSON body: "+err.Error(), "")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w, flush := s.lockedWriter(w)
+	defer flush()
 	u := s.uploads[id]
 	if u == nil {
 		writeError(w, http.StatusNotFound, "", "No such upload: "+id, "")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path"
 	"strings"
@@ -182,8 +183,8 @@ func (s *Server) servePreupload(w http.ResponseWriter, r *http.Request, rp *repo
 		writeError(w, http.StatusBadRequest, "", "Invalid JSON body: "+err.Error(), "")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w, flush := s.lockedWriter(w)
+	defer flush()
 	head, ok := branchHead(rp, rev)
 	if !ok {
 		writeError(w, http.StatusNotFound, codeRevisionNotFound, "Invalid rev id: "+rev, "")
@@ -346,8 +347,8 @@ func (s *Server) serveCommit(w http.ResponseWriter, r *http.Request, rp *repo, r
 		writeError(w, http.StatusBadRequest, "", "The commit summary must not be empty", "")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	w, flush := s.lockedWriter(w)
+	defer flush()
 	head, ok := branchHead(rp, rev)
 	if !ok || (createPR && head == nil) {
 		writeError(w, http.StatusNotFound, codeRevisionNotFound, "Invalid rev id: "+rev, "")
@@ -453,4 +454,20 @@ func (s *Server) applyLine(files map[string]*blob, key string, v commitValue) *c
 		return bad("Unknown commit line key %q", key)
 	}
 	return nil
+}
+
+// lockedWriter takes s.mu and returns a writer that buffers the answer;
+// flush releases s.mu and only then sends the answer, since the request log
+// takes s.mu when the status is written.
+func (s *Server) lockedWriter(w http.ResponseWriter) (http.ResponseWriter, func()) {
+	rec := httptest.NewRecorder()
+	s.mu.Lock()
+	return rec, func() {
+		s.mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}
 }
