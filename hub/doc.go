@@ -1,5 +1,7 @@
 // Package hub downloads files and snapshots of Hugging Face Hub repositories into the on-disk
-// cache that Python's huggingface_hub uses, so that hftrain and Python share one cache.
+// cache that Python's huggingface_hub uses, so that hftrain and Python share one cache, and
+// pushes to the Hub as huggingface_hub's HfApi does (CreateRepo, CreateCommit, UploadFolder,
+// WhoAmI).
 //
 // The cache layout under the cache root (HF_HUB_CACHE) is huggingface_hub's:
 //
@@ -14,4 +16,11 @@
 // A Client makes every request with the caller's context, sends the token only to the
 // endpoint's origin (scheme, host and port), retries 429, 5xx and dropped connections with
 // backoff (resuming with Range), and in offline mode makes no request at all.
+//
+// A commit is the Hub's sequence: preupload (the server says which files go to LFS), the Git
+// LFS batch API (basic PUT, or multipart PUTs of the parts and a completion POST, to
+// presigned URLs that never get the token), then the NDJSON commit call. Each file is read
+// once for its size, sample and sha256, and LFS content is streamed from disk. Preupload,
+// the batch call and the transfers are retried on 429 and 5xx; repository creation and the
+// commit itself are not, as they are not idempotent.
 package hub

@@ -104,7 +104,7 @@ func (c *Client) uploadLFS(ctx context.Context, r repoRef, revision string, adds
 		if o.Actions == nil || o.Actions.Upload == nil {
 			continue // the server already has it
 		}
-		if err := c.transferLFS(ctx, r, revision, a, o, out.Transfer); err != nil {
+		if err := c.transferLFS(ctx, r, revision, a, o); err != nil {
 			return err
 		}
 	}
@@ -112,10 +112,12 @@ func (c *Client) uploadLFS(ctx context.Context, r repoRef, revision string, adds
 }
 
 // transferLFS uploads one object (basic or multipart) and calls verify when offered.
-func (c *Client) transferLFS(ctx context.Context, r repoRef, revision string, a *addition, o lfsObject, transfer string) error {
+func (c *Client) transferLFS(ctx context.Context, r repoRef, revision string, a *addition, o lfsObject) error {
 	var err error
 	up := o.Actions.Upload
-	if _, multi := up.Header["chunk_size"]; multi || transfer == "multipart" {
+	// As huggingface_hub: an upload action with a chunk_size header is multipart,
+	// whatever the reply's transfer field says.
+	if _, multi := up.Header["chunk_size"]; multi {
 		err = c.uploadMultipart(ctx, a, up)
 	} else {
 		err = c.putRange(ctx, a, up.Href, up.Header, 0, a.size, nil)
