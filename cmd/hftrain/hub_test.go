@@ -63,3 +63,54 @@ func TestTrainFromHubModel(t *testing.T) {
 		}
 	}
 }
+
+// TestPushThenDownload uploads a folder hftrain wrote with `hftrain push` (repo created, LFS for
+// the weights, one commit) and retrieves it with `hftrain download` byte for byte.
+func TestPushThenDownload(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "")
+	var log bytes.Buffer
+	if err := run(context.Background(), []string{"--config", cfg, "--set", "max_steps=2"}, nil, &log, &log); err != nil {
+		t.Fatalf("train: %v\n%s", err, log.String())
+	}
+	out := filepath.Join(dir, "out")
+	srv := hubtest.New(t)
+	srv.SetLFSThreshold(1024)
+	srv.AddWriteToken("hf_write_token_for_tests", "tester")
+	t.Setenv("HF_ENDPOINT", srv.URL)
+	t.Setenv("HF_HUB_CACHE", filepath.Join(dir, "cache"))
+	t.Setenv("HF_TOKEN", "hf_write_token_for_tests")
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"push", out, "--repo-id", "tester/tiny-bert"}, nil, &stdout, &log); err != nil {
+		t.Fatalf("push: %v\n%s", err, log.String())
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"download", "tester/tiny-bert"}, nil, &stdout, &log); err != nil {
+		t.Fatal(err)
+	}
+	snap := strings.TrimSpace(stdout.String())
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		want, _ := os.ReadFile(filepath.Join(out, e.Name()))
+		got, err := os.ReadFile(filepath.Join(snap, e.Name()))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: downloaded copy differs from the pushed file (%v)", e.Name(), err)
+		}
+		n++
+	}
+	if n < 4 {
+		t.Errorf("only %d files compared", n)
+	}
+	for _, r := range srv.Requests() {
+		if r.Listener == "cdn" && r.HasAuth {
+			t.Errorf("token sent to the CDN origin: %s %s", r.Method, r.Path)
+		}
+	}
+}

@@ -27,6 +27,7 @@ Usage:
   hftrain tokenize --tokenizer FILE [--no-special-tokens] [--pairs]  (text lines on stdin)
   hftrain bench [--batch-size 32 --seq-len 128 --steps 5]   time training steps (make bench)
   hftrain download REPO_ID [--repo-type dataset] [--revision R] [--include GLOB]   print the snapshot path
+  hftrain push DIR --repo-id ID [--revision B] [--commit-message M]   upload a folder to the Hub
   hftrain version
 
 Configuration keys are Hugging Face TrainingArguments names (learning_rate, num_train_epochs, ...)
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return predictCmd(ctx, rest, stdout, stderr)
 	case "tokenize":
 		return tokenizeCmd(ctx, rest, stdin, stdout, stderr)
+	case "push":
+		return pushCmd(ctx, rest, stdout, stderr)
 	case "download":
 		return downloadCmd(ctx, rest, stdout, stderr)
 	case "bench":
@@ -78,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, push, bench, version)", cmd)
 }
 
 func version() string { return "0.1.0-dev" }
