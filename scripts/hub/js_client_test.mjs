@@ -7,7 +7,17 @@
 // hub/hubtest.TestJSClient; see that test for the shape of expect.json.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { datasetInfo, downloadFile, fileDownloadInfo, listFiles, modelInfo, pathsInfo } from "@huggingface/hub";
+import {
+	createRepo,
+	datasetInfo,
+	deleteFile,
+	downloadFile,
+	fileDownloadInfo,
+	listFiles,
+	modelInfo,
+	pathsInfo,
+	uploadFiles,
+} from "@huggingface/hub";
 
 const hubUrl = process.argv[2] || process.env.HF_ENDPOINT;
 const expectPath = process.argv[3];
@@ -112,6 +122,71 @@ await step("private repo", async () => {
 	const blob = await downloadFile({ repo, path: want.private.path, hubUrl, accessToken: want.private.token });
 	check("private with token: sha256", sha256(await blob.arrayBuffer()), want.private.sha256);
 });
+
+if (want.upload) {
+	await uploadPhase(want.upload);
+}
+
+// uploadPhase creates a repo with a write token (and again, expecting 409),
+// commits a regular, an LFS (basic transfer) and a multipart LFS file plus
+// one that a deleteFile commit removes, then downloads every file back and
+// compares it byte for byte with its source.
+async function uploadPhase(up) {
+	const repo = { type: "model", name: up.repo };
+	const auth = { hubUrl, accessToken: up.token };
+	const sources = new Map(up.files.map((f) => [f.path, readFileSync(f.source)]));
+	const isSHA1 = (s) => typeof s === "string" && /^[0-9a-f]{40}$/.test(s);
+	let created = false;
+	await step("createRepo", async () => {
+		const res = await createRepo({ repo, ...auth });
+		check("createRepo url", res.repoUrl, `${hubUrl}/${up.repo}`);
+		created = true;
+	});
+	if (!created) return;
+	await step("createRepo again", async () => {
+		let status = null;
+		try {
+			await createRepo({ repo, ...auth });
+		} catch (err) {
+			status = err.statusCode;
+		}
+		check("createRepo again: status", status, 409);
+	});
+	let committed = false;
+	await step("uploadFiles", async () => {
+		const files = up.files.map((f) => ({ path: f.path, content: new Blob([sources.get(f.path)]) }));
+		const res = await uploadFiles({ repo, files, commitTitle: "Upload from the JS client", ...auth });
+		check("uploadFiles: commit oid is a sha1", isSHA1(res && res.commit && res.commit.oid), true);
+		committed = true;
+	});
+	if (!committed) return;
+	await step("tree after upload", async () => {
+		const got = [];
+		for await (const e of listFiles({ repo, recursive: true, ...auth })) {
+			got.push(`${e.path} ${e.size} ${e.lfs ? "lfs " + e.lfs.oid : "regular"}`);
+		}
+		const exp = up.files.map((f) => `${f.path} ${f.size} ${f.lfs ? "lfs " + f.sha256 : "regular"}`);
+		check("tree after upload", got.sort(), exp.sort());
+	});
+	await step("deleteFile", async () => {
+		const res = await deleteFile({ repo, path: up.delete, commitTitle: `Delete ${up.delete}`, ...auth });
+		check("deleteFile: commit oid is a sha1", isSHA1(res && res.commit && res.commit.oid), true);
+	});
+	for (const f of up.files) {
+		await step(`download back ${f.path}`, async () => {
+			const blob = await downloadFile({ repo, path: f.path, ...auth });
+			if (f.path === up.delete) {
+				check(`${f.path}: deleted`, blob, null);
+				return;
+			}
+			check(`${f.path}: found`, blob !== null, true);
+			const got = Buffer.from(await blob.arrayBuffer());
+			check(`${f.path}: size`, got.length, f.size);
+			check(`${f.path}: sha256`, sha256(got), f.sha256);
+			check(`${f.path}: bytes equal the uploaded ones`, Buffer.compare(got, sources.get(f.path)), 0);
+		});
+	}
+}
 
 if (failures.length > 0) {
 	console.error(`FAIL: ${failures.length} of ${checks} checks failed`);
