@@ -166,8 +166,6 @@ func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
 }
 
 // formatValues prints a log entry's values in a stable order, as the Trainer prints its dicts.
-func sortStrings(s []string) { sort.Strings(s) }
-
 func formatValues(v map[string]float64) string {
 	keys := make([]string, 0, len(v))
 	for k := range v {

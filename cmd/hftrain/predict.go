@@ -62,7 +62,7 @@ func predictCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("predict: %s: %w", *dataPath, err)
 	}
 	pad := int32(max(info.PadTokenID, 0))
-	b, err := data.NewBatcher(ds, data.BatchOptions{BatchSize: *batchSize, PadID: pad, Buckets: data.DefaultBuckets(longest(ds))})
+	b, err := data.NewBatcher(ds, data.BatchOptions{BatchSize: *batchSize, PadID: pad, Buckets: data.DefaultBuckets(max(ds.MaxLen(), 1))})
 	if err != nil {
 		return err
 	}
@@ -151,12 +151,4 @@ func predictExamples(ctx context.Context, t *data.Table, modelDir, textCols stri
 		enc = tok
 	}
 	return data.BuildInputs(ctx, t, enc, spec)
-}
-
-func longest(ds *data.Dataset) int {
-	n := 1
-	for _, ex := range ds.Examples {
-		n = max(n, len(ex.InputIDs))
-	}
-	return n
 }
