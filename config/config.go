@@ -82,6 +82,11 @@ type DataArguments struct {
 	MaxEvalSamples int `mapstructure:"max_eval_samples"`
 	// MaxPredictSamples truncates the prediction set; 0 means all examples.
 	MaxPredictSamples int `mapstructure:"max_predict_samples"`
+	// TrainSplitName is the split of DatasetName to train on; empty means "train".
+	TrainSplitName string `mapstructure:"train_split_name"`
+	// ValidationSplitName is the split of DatasetName to evaluate on; empty means "validation"
+	// when the dataset has one (run_classification's default), else none.
+	ValidationSplitName string `mapstructure:"validation_split_name"`
 }
 
 // TrainingArguments mirrors transformers.TrainingArguments for the options
@@ -188,6 +193,24 @@ type TrainingArguments struct {
 	// ReportTo lists logging integrations; "none" (or empty) means none.
 	// It accepts a YAML list or a comma-separated string.
 	ReportTo []string `mapstructure:"report_to"`
+
+	// PushToHub publishes the model to the Hub: in the background at each save (HubStrategy)
+	// and, waited for, at the end of training.
+	PushToHub bool `mapstructure:"push_to_hub"`
+	// HubModelID is the repo to push to; empty means output_dir's base name under the token's
+	// user, as transformers' get_full_repo_name.
+	HubModelID string `mapstructure:"hub_model_id"`
+	// HubStrategy is what is pushed and when: "end", "every_save", "checkpoint" or
+	// "all_checkpoints" (transformers' HubStrategy).
+	HubStrategy string `mapstructure:"hub_strategy"`
+	// HubToken is the token used to push (and download); empty means HF_TOKEN, then
+	// $HF_HOME/token. It is never logged or written to a checkpoint.
+	HubToken string `mapstructure:"hub_token" hftrain:"secret"`
+	// HubPrivateRepo creates the repo as private when it does not exist; nil means public
+	// (the Hub's default).
+	HubPrivateRepo *bool `mapstructure:"hub_private_repo"`
+	// HubRevision is the branch pushes go to; empty means "main".
+	HubRevision string `mapstructure:"hub_revision"`
 }
 
 // Default returns the configuration used when nothing is set: the defaults of
@@ -227,6 +250,7 @@ func Default() Config {
 			SaveSteps:                 500,
 			Seed:                      42,
 			ReportTo:                  []string{"none"},
+			HubStrategy:               HubEverySave,
 		},
 	}
 }

@@ -166,8 +166,12 @@ func TestLoadErrors(t *testing.T) {
 			want: `config: pad_to_max_length is a Hugging Face example-script option that hftrain does not support yet (from --set)`, is: ErrUnsupported},
 		{name: "unsupported option with a wrong type", sets: withMinimal("bf16=sometimes"),
 			want: `config: bf16: "sometimes" is not a boolean (use true or false) (from --set)`, is: ErrInvalid},
-		{name: "hub token is never echoed", sets: withMinimal("hub_token=hf_secret"),
-			want: `config: hub_token is a Hugging Face TrainingArguments option that hftrain does not support yet (from --set)`, is: ErrUnsupported},
+		{name: "deprecated hub option is never echoed", sets: withMinimal("push_to_hub_token=hf_secret"),
+			want: `config: push_to_hub_token is a Hugging Face TrainingArguments option that hftrain does not support yet (from --set)`, is: ErrUnsupported},
+		{name: "unknown hub strategy", sets: withMinimal("hub_strategy=sometimes"),
+			want: `config: hub_strategy: "sometimes" is not one of end, every_save, checkpoint, all_checkpoints`, is: ErrInvalid},
+		{name: "checkpoint strategy needs saves", sets: withMinimal("push_to_hub=true", "hub_strategy=checkpoint", "save_strategy=no"),
+			want: `config: hub_strategy "checkpoint" pushes checkpoints, but save_strategy is "no"`, is: ErrInvalid},
 		{name: "malformed --set", sets: withMinimal("learning_rate"),
 			want: `config: --set "learning_rate": want key=value`, is: ErrInvalid},
 		{name: "empty --set key", sets: withMinimal("=1"),
@@ -309,7 +313,7 @@ func TestLoadAccepted(t *testing.T) {
 }
 
 func TestKeysAndRedacted(t *testing.T) {
-	cfg, err := Load("", nil, withMinimal("token=hf_abc"))
+	cfg, err := Load("", nil, withMinimal("token=hf_abc", "hub_token=hf_def"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,12 +330,12 @@ func TestKeysAndRedacted(t *testing.T) {
 			t.Errorf("Redacted lacks %q", k)
 		}
 	}
-	for _, k := range []string{"fp16", "hub_token", "evaluation_strategy"} {
+	for _, k := range []string{"fp16", "push_to_hub_token", "evaluation_strategy"} {
 		if _, ok := red[k]; ok {
 			t.Errorf("Keys includes unsupported %q", k)
 		}
 	}
-	want := map[string]any{"token": "<redacted>", "learning_rate": 5e-5, "data_seed": nil, "output_dir": "out",
+	want := map[string]any{"token": "<redacted>", "hub_token": "<redacted>", "learning_rate": 5e-5, "data_seed": nil, "output_dir": "out",
 		"report_to": []string{"none"}, "max_steps": -1, "shuffle": true}
 	for k, v := range want {
 		if !reflect.DeepEqual(red[k], v) {

@@ -16,8 +16,6 @@ func pendingFields() []pendingField {
 		{"do_predict", func(c *Config) bool { return c.Training.DoPredict }, "prediction during training (use `hftrain predict`)"},
 		{"test_file", func(c *Config) bool { return c.Data.TestFile != "" }, "prediction during training (use `hftrain predict`)"},
 		{"max_predict_samples", func(c *Config) bool { return c.Data.MaxPredictSamples != 0 }, "prediction during training (use `hftrain predict`)"},
-		{"dataset_name", func(c *Config) bool { return c.Data.DatasetName != "" }, "Hub datasets (use train_file)"},
-		{"dataset_config_name", func(c *Config) bool { return c.Data.DatasetConfigName != "" }, "Hub datasets (use train_file)"},
 	}
 }
 

@@ -13,7 +13,7 @@ func TestCheckImplemented(t *testing.T) {
 	}{
 		{"", ""},
 		{"test_file=t.csv", "test_file is not supported yet"},
-		{"dataset_name=imdb", "dataset_name is not supported yet"},
+		{"dataset_name=imdb", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.set, func(t *testing.T) {

@@ -134,14 +134,8 @@ func unsupportedOptions() []unsupported {
 		ta("restore_callback_states_from_checkpoint", kindBool, false),
 		ta("full_determinism", kindBool, false),
 
-		// The Hub (a later issue).
-		ta("push_to_hub", kindBool, false),
-		ta("hub_model_id", kindString, ""),
-		ta("hub_strategy", kindString, "every_save"),
-		ta("hub_token", kindString, ""),
-		ta("hub_private_repo", kindBoolPtr),
+		// The Hub: deprecated aliases and options hftrain does not implement.
 		ta("hub_always_push", kindBool, false),
-		ta("hub_revision", kindString, ""),
 		ta("push_to_hub_model_id", kindString, ""),
 		ta("push_to_hub_organization", kindString, ""),
 		ta("push_to_hub_token", kindString, ""),
@@ -154,8 +148,6 @@ func unsupportedOptions() []unsupported {
 		ex("low_cpu_mem_usage", kindBool, false),
 		ex("use_auth_token", kindBoolPtr),
 		ex("do_regression", kindBoolPtr, false),
-		ex("train_split_name", kindString, ""),
-		ex("validation_split_name", kindString, ""),
 		ex("test_split_name", kindString, ""),
 		ex("remove_splits", kindString, ""),
 		ex("remove_columns", kindString, ""),

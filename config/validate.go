@@ -73,6 +73,22 @@ func schedulerChoice() choice {
 	}
 }
 
+// Hub push strategies, as transformers' HubStrategy.
+const (
+	// HubEnd pushes once, at the end of training.
+	HubEnd = "end"
+	// HubEverySave pushes the model at every checkpoint save (transformers' default).
+	HubEverySave = "every_save"
+	// HubCheckpoint also pushes the latest checkpoint to last-checkpoint/, for resuming.
+	HubCheckpoint = "checkpoint"
+	// HubAllCheckpoints also pushes every checkpoint under its own folder.
+	HubAllCheckpoints = "all_checkpoints"
+)
+
+func hubStrategyChoice() choice {
+	return choice{supported: []string{HubEnd, HubEverySave, HubCheckpoint, HubAllCheckpoints}}
+}
+
 func reportChoice() choice {
 	// "all" means every integration hftrain has: TensorBoard event files.
 	return choice{
@@ -235,6 +251,10 @@ func (c *Config) validateSchedule() []error {
 	}
 	for _, r := range t.ReportTo {
 		add(reportChoice().check("report_to", r))
+	}
+	add(hubStrategyChoice().check("hub_strategy", t.HubStrategy))
+	if t.PushToHub && t.SaveStrategy == StrategyNo && (t.HubStrategy == HubCheckpoint || t.HubStrategy == HubAllCheckpoints) {
+		bad("hub_strategy %q pushes checkpoints, but save_strategy is \"no\"", t.HubStrategy)
 	}
 	return errs
 }
