@@ -3,8 +3,11 @@ package trainer_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hftrain/hftrain/models"
@@ -113,5 +116,50 @@ func TestEarlyStoppingSurvivesResume(t *testing.T) {
 	}
 	if got := tr2.State().GlobalStep; got != 6 {
 		t.Errorf("resumed run stopped at step %d, want 6", got)
+	}
+}
+
+// TestOnCheckpointBeforeRotation: OnCheckpoint sees every checkpoint complete (it verifies) and
+// before save_total_limit deletes it, with the step and epoch it was saved at; an error from it
+// stops training and names the checkpoint.
+func TestOnCheckpointBeforeRotation(t *testing.T) {
+	dir := t.TempDir()
+	d := toyDataset(40)
+	args := resumeArgs(dir)
+	args.MaxSteps, args.SaveStrategy, args.SaveSteps, args.SaveTotalLimit = 6, "steps", 2, 1
+	var steps []int
+	on := func(_ context.Context, ck string, step int, epoch float64) error {
+		if err := checkpoint.Verify(ck); err != nil {
+			t.Errorf("OnCheckpoint(%s): %v", ck, err)
+		}
+		if filepath.Base(ck) != fmt.Sprintf("checkpoint-%d", step) || epoch <= 0 {
+			t.Errorf("OnCheckpoint(%s, step %d, epoch %v)", ck, step, epoch)
+		}
+		if infos, _ := checkpoint.List(dir); len(steps) > 0 && len(infos) != 2 {
+			t.Errorf("at step %d, %d checkpoints on disk: rotation ran before OnCheckpoint", step, len(infos))
+		}
+		steps = append(steps, step)
+		return nil
+	}
+	tr, err := trainer.New(args, tinyModel(t), d, trainer.Options{OnCheckpoint: on})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Train(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(steps) != "[2 4 6]" {
+		t.Errorf("OnCheckpoint steps %v, want [2 4 6]", steps)
+	}
+
+	args.OutputDir = t.TempDir()
+	tr, err = trainer.New(args, tinyModel(t), d, trainer.Options{OnCheckpoint: func(context.Context, string, int, float64) error {
+		return errors.New("disk full")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Train(context.Background()); err == nil || !strings.Contains(err.Error(), "checkpoint-2: disk full") {
+		t.Errorf("Train = %v, want the OnCheckpoint error naming checkpoint-2", err)
 	}
 }

@@ -126,26 +126,31 @@ type checkpointHook struct {
 	saveExtras func(dir string) error
 }
 
-func (h *checkpointHook) AfterStep(_ context.Context, t *Trainer, _ StepResult) error {
+func (h *checkpointHook) AfterStep(ctx context.Context, t *Trainer, _ StepResult) error {
 	if t.args.SaveStrategy == "steps" && t.state.GlobalStep%t.args.SaveSteps == 0 {
-		return h.checkpoint(t)
+		return h.checkpoint(ctx, t)
 	}
 	return nil
 }
 
-func (h *checkpointHook) AfterEpoch(_ context.Context, t *Trainer, _ int) error {
+func (h *checkpointHook) AfterEpoch(ctx context.Context, t *Trainer, _ int) error {
 	if t.args.SaveStrategy == "epoch" {
-		return h.checkpoint(t)
+		return h.checkpoint(ctx, t)
 	}
 	return nil
 }
 
-func (h *checkpointHook) checkpoint(t *Trainer) error {
+func (h *checkpointHook) checkpoint(ctx context.Context, t *Trainer) error {
 	dir, err := t.saveCheckpoint(h.saveExtras)
 	if err != nil {
 		return fmt.Errorf("trainer: saving a checkpoint at step %d: %w", t.state.GlobalStep, err)
 	}
 	t.log.Printf("saved checkpoint %s", dir)
+	if t.opts.OnCheckpoint != nil {
+		if err := t.opts.OnCheckpoint(ctx, dir, t.state.GlobalStep, t.state.Epoch); err != nil {
+			return fmt.Errorf("trainer: after checkpoint %s: %w", dir, err)
+		}
+	}
 	return t.afterCheckpoint(dir)
 }
 

@@ -81,6 +81,10 @@ type Options struct {
 	TensorBoardDir string
 	// Reload loads a model from a checkpoint folder (load_best_model_at_end).
 	Reload func(ctx context.Context, dir string) (models.Model, error)
+	// OnCheckpoint is called right after each checkpoint folder is complete and before
+	// save_total_limit rotation may delete older ones (push_to_hub takes its snapshot here).
+	// An error stops training, so it must only report local failures.
+	OnCheckpoint func(ctx context.Context, dir string, step int, epoch float64) error
 }
 
 // New prepares a run: batches, optimizer with Hugging Face's parameter groups, LR schedule.
