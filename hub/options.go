@@ -44,12 +44,7 @@ type Options struct {
 // HUGGINGFACE_HUB_CACHE), HF_HOME (else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface)
 // and HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) = 1/ON/YES/TRUE.
 func OptionsFromEnv(env []string) Options {
-	vars := map[string]string{}
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			vars[k] = v
-		}
-	}
+	vars, expand := envVars(env)
 	get := func(keys ...string) string {
 		for _, k := range keys {
 			if v := vars[k]; v != "" {
@@ -58,6 +53,30 @@ func OptionsFromEnv(env []string) Options {
 		}
 		return ""
 	}
+	o := Options{Endpoint: strings.TrimRight(get("HF_ENDPOINT"), "/")}
+	if c := get("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"); c != "" {
+		o.CacheDir = expand(c)
+	} else {
+		o.CacheDir = filepath.Join(hfHome(vars, expand), "hub")
+	}
+	o.Token = get("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+	if o.Token == "" {
+		if b, err := os.ReadFile(TokenPath(env)); err == nil {
+			o.Token = strings.TrimSpace(string(b))
+		}
+	}
+	o.Offline = isTrue(get("HF_HUB_OFFLINE")) || isTrue(get("TRANSFORMERS_OFFLINE"))
+	return o
+}
+
+// envVars indexes env (later entries win) and returns an expander of $VARS and a leading ~.
+func envVars(env []string) (map[string]string, func(string) string) {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
 	expand := func(p string) string {
 		p = os.Expand(p, func(k string) string { return vars[k] })
 		if p == "~" || strings.HasPrefix(p, "~/") {
@@ -65,33 +84,18 @@ func OptionsFromEnv(env []string) Options {
 		}
 		return p
 	}
-	hfHome := get("HF_HOME")
+	return vars, expand
+}
+
+// hfHome is $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
+func hfHome(vars map[string]string, expand func(string) string) string {
 	switch {
-	case hfHome != "":
-		hfHome = expand(hfHome)
-	case get("XDG_CACHE_HOME") != "":
-		hfHome = filepath.Join(expand(get("XDG_CACHE_HOME")), "huggingface")
-	default:
-		hfHome = filepath.Join(homeDir(vars), ".cache", "huggingface")
+	case vars["HF_HOME"] != "":
+		return expand(vars["HF_HOME"])
+	case vars["XDG_CACHE_HOME"] != "":
+		return filepath.Join(expand(vars["XDG_CACHE_HOME"]), "huggingface")
 	}
-	o := Options{Endpoint: strings.TrimRight(get("HF_ENDPOINT"), "/")}
-	if c := get("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"); c != "" {
-		o.CacheDir = expand(c)
-	} else {
-		o.CacheDir = filepath.Join(hfHome, "hub")
-	}
-	o.Token = get("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
-	if o.Token == "" {
-		tokenPath := filepath.Join(hfHome, "token")
-		if p := get("HF_TOKEN_PATH"); p != "" {
-			tokenPath = expand(p)
-		}
-		if b, err := os.ReadFile(tokenPath); err == nil {
-			o.Token = strings.TrimSpace(string(b))
-		}
-	}
-	o.Offline = isTrue(get("HF_HUB_OFFLINE")) || isTrue(get("TRANSFORMERS_OFFLINE"))
-	return o
+	return filepath.Join(homeDir(vars), ".cache", "huggingface")
 }
 
 func isTrue(v string) bool {
