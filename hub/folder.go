@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // defaultIgnore are the paths huggingface_hub's upload_folder never uploads.
@@ -20,8 +21,21 @@ var defaultIgnore = []string{
 // its "/"-separated path relative to folder matches one of allow (fnmatch; none means all)
 // and none of ignore; ".git" and ".cache/huggingface" are always left out. Symlinks to
 // files are followed. An empty message means "Upload folder with hftrain". It returns the
-// new commit's id.
+// new commit's id. It is UploadFolderTo with the files at the root of the repository.
 func (c *Client) UploadFolder(ctx context.Context, repoType, repoID, revision, folder, message string, allow, ignore []string) (string, error) {
+	return c.UploadFolderTo(ctx, repoType, repoID, revision, folder, "", message, allow, ignore)
+}
+
+// UploadFolderTo is UploadFolder with the files placed under pathInRepo, a folder of the
+// repository ("" or "." for its root; leading and trailing "/" are dropped), as
+// huggingface_hub's upload_folder(path_in_repo=...) does. As there
+// (hf_api.py _prepare_upload_folder_additions), allow and ignore match the path relative
+// to folder, and the prefix is added after the filtering.
+func (c *Client) UploadFolderTo(ctx context.Context, repoType, repoID, revision, folder, pathInRepo, message string, allow, ignore []string) (string, error) {
+	prefix, err := folderPrefix(pathInRepo)
+	if err != nil {
+		return "", fmt.Errorf("hub: upload %s to %s %s: %w: %v", folder, repoType, repoID, ErrInvalid, err)
+	}
 	paths, err := folderFiles(folder, allow, ignore)
 	if err != nil {
 		return "", err
@@ -31,12 +45,25 @@ func (c *Client) UploadFolder(ctx context.Context, repoType, repoID, revision, f
 	}
 	ops := make([]CommitOperation, len(paths))
 	for i, p := range paths {
-		ops[i] = CommitOperation{PathInRepo: p, LocalPath: filepath.Join(folder, filepath.FromSlash(p))}
+		ops[i] = CommitOperation{PathInRepo: prefix + p, LocalPath: filepath.Join(folder, filepath.FromSlash(p))}
 	}
 	if message == "" {
 		message = "Upload folder with hftrain"
 	}
 	return c.CreateCommit(ctx, repoType, repoID, revision, message, ops, "")
+}
+
+// folderPrefix turns a path_in_repo into the prefix of every uploaded path: "" for the
+// root, else the cleaned folder path with one trailing "/".
+func folderPrefix(pathInRepo string) (string, error) {
+	p := strings.Trim(pathInRepo, "/")
+	if p == "" || p == "." {
+		return "", nil
+	}
+	if err := checkRepoPath(p); err != nil {
+		return "", fmt.Errorf("path_in_repo %q: %w", pathInRepo, err)
+	}
+	return p + "/", nil
 }
 
 // folderFiles lists the regular files under folder (relative, "/"-separated, sorted) that
