@@ -46,6 +46,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, segs []string)
 		action = rest[0]
 		rest = rest[1:]
 	}
+	if action == "parquet" {
+		s.serveParquet(w, r, repoType, segs[1], segs[2], rest)
+		return
+	}
 	switch action {
 	case "info", "revision", "tree", "refs":
 	case "paths-info":

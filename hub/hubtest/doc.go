@@ -21,6 +21,7 @@
 //	GET      /api/{models|datasets}/{repo_id}/tree/{revision}[/{path}]
 //	POST     /api/{models|datasets}/{repo_id}/paths-info/{revision}
 //	GET      /api/{models|datasets}/{repo_id}/refs
+//	GET      /api/datasets/{repo_id}/parquet[/{config}[/{split}[/{n}.parquet]]]  (from refs/convert/parquet)
 //	GET      /api/whoami-v2
 //
 // Uploads, as huggingface_hub and @huggingface/hub send them (a token
