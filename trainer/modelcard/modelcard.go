@@ -234,7 +234,10 @@ func (c *Card) body(b *bytes.Buffer, lines []*orderedMap, results *orderedMap) {
 		b.WriteString("\n")
 	}
 	if c.PlotFile != "" {
-		fmt.Fprintf(b, "\n![Training curves](%s)\n", escapePath(c.PlotFile))
+		if !bytes.HasSuffix(b.Bytes(), []byte("\n\n")) { // the results table already ends in a blank line
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(b, "![Training curves](%s)\n", escapePath(c.PlotFile))
 	}
 	b.WriteString("\n### Framework versions\n\n")
 	for _, v := range c.Versions {
