@@ -18,7 +18,7 @@ func Example() {
 			{"eval_loss": 0.4, "eval_accuracy": 0.8125, "eval_runtime": 1.5, "epoch": 1, "step": 10},
 			{"train_runtime": 12.5, "train_loss": 0.55, "epoch": 1, "step": 10},
 		},
-		Versions: modelcard.DefaultVersions("0.1.0")[:1],
+		Versions: modelcard.DefaultVersions("0.1.0"),
 	}
 	md, err := card.Markdown()
 	if err != nil {
@@ -26,13 +26,10 @@ func Example() {
 		return
 	}
 	_, results, _ := strings.Cut(string(md), "### Training results\n\n")
-	fmt.Print(results)
+	table, _, _ := strings.Cut(results, "\n\n")
+	fmt.Println(table)
 	// Output:
 	// | Training Loss | Epoch | Step | Validation Loss | Accuracy |
 	// |:-------------:|:-----:|:----:|:---------------:|:--------:|
 	// | 0.6123        | 1.0   | 10   | 0.4             | 0.8125   |
-	//
-	// ### Framework versions
-	//
-	// - hftrain 0.1.0
 }
