@@ -1,0 +1,575 @@
+package hubpush
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hftrain/hftrain/hub"
+)
+
+// The hub_strategy values of transformers' HubStrategy (trainer_utils.py).
+const (
+	StrategyEnd            = "end"
+	StrategyEverySave      = "every_save"
+	StrategyCheckpoint     = "checkpoint"
+	StrategyAllCheckpoints = "all_checkpoints"
+)
+
+const (
+	// StagingDir is the folder under output_dir that holds the snapshots being pushed. It
+	// is emptied by New and removed by Close, and never pushed.
+	StagingDir = ".hftrain-push"
+	// LastCheckpoint is the repository folder that the "checkpoint" strategy pushes each
+	// checkpoint to, so that training can resume from it.
+	LastCheckpoint = "last-checkpoint"
+	// DefaultFinishMessage is the commit message of the final push.
+	DefaultFinishMessage = "End of training"
+)
+
+// ErrClosed is returned by Saved, Wait and Finish once Close was called, and by Saved
+// once Finish was.
+var ErrClosed = errors.New("hubpush: pusher closed")
+
+// Options configure New. Client and OutputDir are required.
+type Options struct {
+	// Client talks to the Hub with a write token.
+	Client *hub.Client
+	// RepoID is hub_model_id: "namespace/name", or "name" for the token user's namespace;
+	// empty means the base name of OutputDir.
+	RepoID string
+	// Private creates the repository as private (hub_private_repo) when it does not exist.
+	Private bool
+	// Strategy is hub_strategy: end, every_save (the default when empty), checkpoint or
+	// all_checkpoints.
+	Strategy string
+	// Revision is the branch pushed to (hub_revision); empty means "main".
+	Revision string
+	// OutputDir is the training output folder: checkpoints are written under it and it
+	// is what gets pushed.
+	OutputDir string
+	// SaveByEpoch words the commit messages "…, epoch N" (save_strategy epoch) instead of
+	// "…, step N".
+	SaveByEpoch bool
+	// Logf receives progress and warnings; it is called from the background goroutine too,
+	// so it must be safe for concurrent use. Nil discards them.
+	Logf func(format string, args ...any)
+	// Retries is how many times a failed push is tried again (default 3; negative: none).
+	Retries int
+	// Backoff is the wait before the first retry, doubled for each further one
+	// (default 2 s).
+	Backoff time.Duration
+}
+
+// validate fills in the defaults and checks o, naming the field at fault.
+func (o *Options) validate() error {
+	switch o.Strategy {
+	case "":
+		o.Strategy = StrategyEverySave
+	case StrategyEnd, StrategyEverySave, StrategyCheckpoint, StrategyAllCheckpoints:
+	default:
+		return fmt.Errorf("hubpush: hub_strategy %q: want end, every_save, checkpoint or all_checkpoints", o.Strategy)
+	}
+	if o.Client == nil {
+		return errors.New("hubpush: Options.Client is nil")
+	}
+	if o.OutputDir == "" {
+		return errors.New("hubpush: output_dir is required")
+	}
+	if o.Revision == "" {
+		o.Revision = "main"
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = 3
+	case o.Retries < 0:
+		o.Retries = 0
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 2 * time.Second
+	}
+	return nil
+}
+
+// maxBackoff caps the doubling of Options.Backoff.
+const maxBackoff = time.Minute
+
+// job is one snapshot waiting to be pushed: dir/root goes to the repository root when
+// root is set, and dir/checkpoint to ckptPath when that is not empty.
+type job struct {
+	dir      string
+	step     int
+	message  string
+	root     bool
+	ckptPath string
+}
+
+// Pusher pushes a training run to one Hub repository. Its methods are safe for concurrent
+// use; pushes run one at a time on its own goroutine.
+type Pusher struct {
+	o       Options
+	repoID  string
+	url     string
+	staging string
+	link    linkFunc
+
+	ctx    context.Context // the background pushes'; cancelled by Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the worker has returned
+	wake   chan struct{} // one buffered token: the queue changed
+
+	saveMu sync.Mutex // one Saved at a time (it writes into output_dir)
+
+	mu        sync.Mutex
+	queue     []*job
+	running   bool
+	waiters   []chan struct{} // closed when the queue is empty and nothing runs
+	seq       int
+	finishing bool
+	closed    bool
+}
+
+// New checks o, resolves the repository id as transformers' init_hf_repo does (the base
+// name of output_dir when RepoID is empty; a name without a namespace goes to the token
+// user's, found with WhoAmI), creates the repository (an existing one is fine), empties the
+// staging folder and starts the background pusher. Call Close when done.
+func New(ctx context.Context, o Options) (*Pusher, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	id := o.RepoID
+	if id == "" {
+		abs, err := filepath.Abs(o.OutputDir)
+		if err != nil {
+			return nil, fmt.Errorf("hubpush: output_dir %s: %w", o.OutputDir, err)
+		}
+		id = filepath.Base(abs)
+	}
+	if !strings.Contains(id, "/") {
+		user, err := o.Client.WhoAmI(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("hubpush: the namespace of hub_model_id %q: %w", id, err)
+		}
+		id = user + "/" + id
+	}
+	url, err := o.Client.CreateRepo(ctx, "model", id, o.Private, true)
+	if err != nil {
+		return nil, fmt.Errorf("hubpush: create %s: %w", id, err)
+	}
+	staging := filepath.Join(o.OutputDir, StagingDir)
+	if err := os.RemoveAll(staging); err != nil {
+		return nil, fmt.Errorf("hubpush: clean %s: %w", staging, err)
+	}
+	if err := os.MkdirAll(staging, 0o755); err != nil {
+		return nil, fmt.Errorf("hubpush: %w", err)
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p := &Pusher{
+		o: o, repoID: id, url: url, staging: staging, link: os.Link,
+		ctx: wctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
+	}
+	go p.work()
+	return p, nil
+}
+
+// RepoID returns the resolved repository id, "namespace/name".
+func (p *Pusher) RepoID() string { return p.repoID }
+
+// URL returns the repository's web URL.
+func (p *Pusher) URL() string { return p.url }
+
+// Saved is called right after a checkpoint folder is complete, before rotation may delete
+// it. For every strategy but "end", it copies the checkpoint's modeling files into
+// output_dir (as _push_from_checkpoint), snapshots what is to be pushed into the staging
+// folder and queues it for the background goroutine, replacing a queued older snapshot. It
+// never waits on the network: its errors are local ones (a snapshot that could not be
+// made), and a push that fails later is only logged.
+func (p *Pusher) Saved(ctx context.Context, checkpointDir string, step int, epoch float64) error {
+	if p.o.Strategy == StrategyEnd {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("hubpush: snapshot of %s: %w", checkpointDir, err)
+	}
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	p.mu.Lock()
+	stopped := p.closed || p.finishing
+	p.seq++
+	seq := p.seq
+	p.mu.Unlock()
+	if stopped {
+		return fmt.Errorf("hubpush: snapshot of %s after Finish or Close: %w", checkpointDir, ErrClosed)
+	}
+	j, err := p.snapshot(checkpointDir, seq, step, epoch)
+	if err != nil {
+		return fmt.Errorf("hubpush: snapshot of %s: %w", checkpointDir, err)
+	}
+	if err := p.enqueue(j); err != nil {
+		return fmt.Errorf("hubpush: snapshot of %s during Finish or Close: %w", checkpointDir, err)
+	}
+	return nil
+}
+
+// snapshot builds job seq: output_dir gets the checkpoint's files, then staging/<seq>/root
+// gets output_dir's pushed files and, for the checkpoint strategies, staging/<seq>/checkpoint
+// gets the checkpoint folder.
+func (p *Pusher) snapshot(checkpointDir string, seq, step int, epoch float64) (*job, error) {
+	st, err := os.Stat(checkpointDir)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", checkpointDir)
+	}
+	if err := installFromCheckpoint(checkpointDir, p.o.OutputDir, p.link); err != nil {
+		return nil, err
+	}
+	j := &job{dir: filepath.Join(p.staging, strconv.Itoa(seq)), step: step, message: p.progressMessage(step, epoch)}
+	n, err := snapshotOutput(p.o.OutputDir, filepath.Join(j.dir, "root"), p.link)
+	if err != nil {
+		_ = os.RemoveAll(j.dir) // the snapshot error is the one to report
+		return nil, err
+	}
+	j.root = n > 0
+	switch p.o.Strategy {
+	case StrategyCheckpoint:
+		j.ckptPath = LastCheckpoint
+	case StrategyAllCheckpoints:
+		j.ckptPath = filepath.Base(filepath.Clean(checkpointDir))
+	}
+	if j.ckptPath != "" {
+		// Checkpoint files are never rewritten once their folder is renamed into place,
+		// so links are a snapshot of them.
+		if _, err := snapshotTree(checkpointDir, filepath.Join(j.dir, "checkpoint"), p.link); err != nil {
+			_ = os.RemoveAll(j.dir)
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// progressMessage is _push_from_checkpoint's commit message.
+func (p *Pusher) progressMessage(step int, epoch float64) string {
+	if p.o.SaveByEpoch {
+		return fmt.Sprintf("Training in progress, epoch %d", int(epoch))
+	}
+	return fmt.Sprintf("Training in progress, step %d", step)
+}
+
+// enqueue queues j. The newest snapshot of output_dir wins: a queued older one is dropped
+// (with its whole job for every_save and checkpoint, where the newer checkpoint supersedes
+// the older; all_checkpoints keeps the older job's checkpoint folder).
+func (p *Pusher) enqueue(j *job) error {
+	var drop []string
+	p.mu.Lock()
+	if p.closed || p.finishing {
+		p.mu.Unlock()
+		_ = os.RemoveAll(j.dir) // nothing will push it
+		return ErrClosed
+	}
+	kept := p.queue[:0]
+	for _, q := range p.queue {
+		if p.o.Strategy == StrategyAllCheckpoints && q.ckptPath != "" {
+			if q.root {
+				q.root = false
+				drop = append(drop, filepath.Join(q.dir, "root"))
+				p.o.Logf("hub: the push of output_dir at step %d is superseded by step %d (its checkpoint folder is still pushed)", q.step, j.step)
+			}
+			kept = append(kept, q)
+			continue
+		}
+		drop = append(drop, q.dir)
+		p.o.Logf("hub: the push of step %d is superseded by step %d", q.step, j.step)
+	}
+	p.queue = append(kept, j)
+	p.mu.Unlock()
+	p.signal()
+	for _, d := range drop {
+		_ = os.RemoveAll(d) // staging only; Close removes whatever is left
+	}
+	return nil
+}
+
+func (p *Pusher) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// work pushes queued jobs one at a time until Close.
+func (p *Pusher) work() {
+	defer close(p.done)
+	for {
+		j, ok := p.next()
+		if !ok {
+			return
+		}
+		p.push(j)
+		_ = os.RemoveAll(j.dir) // staging only
+		p.mu.Lock()
+		p.running = false
+		p.notifyIdleLocked()
+		p.mu.Unlock()
+	}
+}
+
+// next takes the oldest queued job, waiting for one; false once closed.
+func (p *Pusher) next() (*job, bool) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, false
+		}
+		if len(p.queue) > 0 {
+			j := p.queue[0]
+			p.queue = p.queue[1:]
+			p.running = true
+			p.mu.Unlock()
+			return j, true
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.wake:
+		case <-p.ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+// notifyIdleLocked wakes the waiters once nothing is queued or running; p.mu is held.
+func (p *Pusher) notifyIdleLocked() {
+	if p.running || len(p.queue) > 0 {
+		return
+	}
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+}
+
+// push uploads one job; failures are logged, never returned: training goes on.
+func (p *Pusher) push(j *job) {
+	if j.root {
+		if _, _, err := p.upload(p.ctx, filepath.Join(j.dir, "root"), "", j.message); err != nil {
+			p.warn(j, err)
+		}
+	}
+	if j.ckptPath != "" {
+		if _, _, err := p.upload(p.ctx, filepath.Join(j.dir, "checkpoint"), j.ckptPath, j.message+", checkpoint"); err != nil {
+			p.warn(j, err)
+		}
+	}
+}
+
+func (p *Pusher) warn(j *job, err error) {
+	if p.ctx.Err() != nil {
+		p.o.Logf("hub: the push of step %d to %s was stopped: %v", j.step, p.repoID, err)
+		return
+	}
+	p.o.Logf("warning: hub: the push of step %d to %s failed; training continues and the next push will try again: %v", j.step, p.repoID, err)
+}
+
+// upload pushes folder to pathInRepo in one commit, retrying failures that another try
+// can fix with doubling waits. It returns the commit and the number of attempts.
+func (p *Pusher) upload(ctx context.Context, folder, pathInRepo, message string) (string, int, error) {
+	wait := p.o.Backoff
+	for attempt := 1; ; attempt++ {
+		commit, err := p.o.Client.UploadFolderTo(ctx, "model", p.repoID, p.o.Revision, folder, pathInRepo, message, nil, nil)
+		if err == nil {
+			p.o.Logf("hub: pushed %q to %s (commit %s)", message, p.repoID, shortCommit(commit))
+			return commit, attempt, nil
+		}
+		if attempt > p.o.Retries || !retryable(err) || ctx.Err() != nil {
+			return "", attempt, fmt.Errorf("hubpush: push %q to %s (%d attempts): %w", message, p.repoID, attempt, err)
+		}
+		p.o.Logf("hub: push %q to %s failed (attempt %d of %d), retrying in %s: %v", message, p.repoID, attempt, p.o.Retries+1, wait, err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return "", attempt, fmt.Errorf("hubpush: push %q to %s: %w (after: %v)", message, p.repoID, ctx.Err(), err)
+		}
+		wait = min(2*wait, maxBackoff)
+	}
+}
+
+// retryable reports whether another attempt may succeed: not for refused credentials,
+// a missing repository or branch, or a refused argument, nor once the context is done.
+func retryable(err error) bool {
+	for _, final := range []error{hub.ErrUnauthorized, hub.ErrRepoNotFound, hub.ErrRevisionNotFound, hub.ErrInvalid, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, final) {
+			return false
+		}
+	}
+	return true
+}
+
+func shortCommit(c string) string {
+	if len(c) > 8 {
+		return c[:8]
+	}
+	return c
+}
+
+// Wait blocks until the background pushes queued so far are done (pushed, or failed and
+// logged), or ctx is done.
+func (p *Pusher) Wait(ctx context.Context) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if !p.running && len(p.queue) == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	w := make(chan struct{})
+	p.waiters = append(p.waiters, w)
+	p.mu.Unlock()
+	select {
+	case <-w:
+	case <-ctx.Done():
+		return fmt.Errorf("hubpush: waiting for the pushes to %s: %w", p.repoID, ctx.Err())
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Finish is transformers' push_to_hub at the end of training: it waits for the background
+// pushes (_finish_current_push), then pushes output_dir (leaving out what every push of it
+// leaves out) with message (empty means "End of training") and returns the commit. Queued
+// pushes of output_dir are dropped first, as this push supersedes them; queued checkpoint
+// folders are still pushed. A failure after the retries is a *PushError. Finish may be
+// called again after a failure; Saved may not be called after Finish.
+func (p *Pusher) Finish(ctx context.Context, message string) (string, error) {
+	if message == "" {
+		message = DefaultFinishMessage
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(p.ctx, stop)() // Close stops the final push too
+	var drop []string
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return "", ErrClosed
+	}
+	p.finishing = true
+	kept := p.queue[:0]
+	for _, q := range p.queue {
+		if q.root {
+			q.root = false
+			drop = append(drop, filepath.Join(q.dir, "root"))
+		}
+		if q.ckptPath != "" {
+			kept = append(kept, q)
+		} else {
+			drop = append(drop, q.dir)
+		}
+	}
+	p.queue = kept
+	busy := p.running || len(p.queue) > 0
+	p.notifyIdleLocked()
+	p.mu.Unlock()
+	for _, d := range drop {
+		_ = os.RemoveAll(d) // staging only
+	}
+	if busy {
+		p.o.Logf("hub: waiting for the current checkpoint push to finish")
+	}
+	if err := p.Wait(ctx); err != nil {
+		return "", err
+	}
+	dir := filepath.Join(p.staging, "final")
+	_ = os.RemoveAll(dir) // left by an earlier failed Finish
+	defer os.RemoveAll(dir)
+	n, err := snapshotOutput(p.o.OutputDir, dir, p.link)
+	if err != nil {
+		return "", fmt.Errorf("hubpush: snapshot of %s: %w", p.o.OutputDir, err)
+	}
+	if n == 0 {
+		return "", &PushError{RepoID: p.repoID, Dir: p.o.OutputDir, Err: fmt.Errorf("nothing to push in %s: %w", p.o.OutputDir, hub.ErrInvalid)}
+	}
+	commit, attempts, err := p.upload(ctx, dir, "", message)
+	if err != nil {
+		return "", &PushError{RepoID: p.repoID, Dir: p.o.OutputDir, Attempts: attempts, Err: err}
+	}
+	return commit, nil
+}
+
+// Close stops the background pushes (one in flight is cancelled), waits for the goroutine
+// to return and removes the staging folder. It is safe to call more than once.
+func (p *Pusher) Close() error {
+	p.mu.Lock()
+	already := p.closed
+	p.closed = true
+	p.queue = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.mu.Unlock()
+	p.cancel()
+	<-p.done
+	if already {
+		return nil
+	}
+	if err := os.RemoveAll(p.staging); err != nil {
+		return fmt.Errorf("hubpush: remove %s: %w", p.staging, err)
+	}
+	return nil
+}
+
+// PushError is the error of a final push that failed: the output folder is intact and can
+// be pushed by hand.
+type PushError struct {
+	RepoID   string // the repository pushed to
+	Dir      string // output_dir, left as it was
+	Attempts int    // attempts made (0 when none could start)
+	Err      error  // the last attempt's error
+}
+
+// Error says which folder could not be pushed where, and why.
+func (e *PushError) Error() string {
+	return fmt.Sprintf("hubpush: the final push of %s to %s failed: %v", e.Dir, e.RepoID, e.Err)
+}
+
+// Unwrap returns the last attempt's error, so errors.Is sees the hub sentinels.
+func (e *PushError) Unwrap() error { return e.Err }
+
+// Hint tells the user how to push the folder by hand.
+func (e *PushError) Hint() string {
+	return fmt.Sprintf("the folder %s is intact; push it by hand with: hftrain push %s --repo-id %s", e.Dir, shellQuote(e.Dir), e.RepoID)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but safe characters.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@+=,", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
