@@ -2,8 +2,9 @@ package modelcard
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
-	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,8 +13,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 )
-
-var update = flag.Bool("update", false, "rewrite the whole-card goldens in testdata/")
 
 // splitCard returns the YAML between the first two "---" lines and the Markdown after them.
 func splitCard(t *testing.T, md []byte) (front, body string) {
@@ -66,38 +65,149 @@ func fullCard(t *testing.T) *Card {
 	}
 }
 
-func TestMarkdownGolden(t *testing.T) {
-	for _, tc := range []struct {
-		golden string
-		card   func(t *testing.T) *Card
-	}{
-		{"card_finetuned.md", fullCard},
-		{"card_scratch.md", func(t *testing.T) *Card {
-			return &Card{
-				ModelName:  "tiny-from-scratch",
-				Datasets:   []string{"train.csv", "dev.csv"},
-				LogHistory: readHistory(t, filepath.Join("testdata", "history", "no_eval.json")),
-				Versions:   []Param{{"hftrain", "0.1.0"}},
-			}
-		}},
-	} {
-		t.Run(tc.golden, func(t *testing.T) {
-			got, err := tc.card(t).Markdown()
+// cardCase is a testdata/cards/*.json description, read by scripts/modelcard/golden.py too.
+type cardCase struct {
+	ModelName     string   `json:"model_name"`
+	BaseModel     string   `json:"base_model"`
+	Datasets      []string `json:"datasets"`
+	LocalData     bool     `json:"local_data"`
+	DatasetConfig string   `json:"dataset_config"`
+	DatasetSplit  string   `json:"dataset_split"`
+	Task          struct {
+		Type string `json:"type"`
+	} `json:"task"`
+	License  string   `json:"license"`
+	Language []string `json:"language"`
+	Tags     []string `json:"tags"`
+	Args     *struct {
+		LearningRate    float64 `json:"learning_rate"`
+		TrainBatchSize  int     `json:"train_batch_size"`
+		EvalBatchSize   int     `json:"eval_batch_size"`
+		Seed            uint64  `json:"seed"`
+		WorldSize       int     `json:"world_size"`
+		DistributedType string  `json:"distributed_type"`
+		GradAccum       int     `json:"gradient_accumulation_steps"`
+		Optim           string  `json:"optim"`
+		OptimArgs       string  `json:"optim_args"`
+		AdamBeta1       float64 `json:"adam_beta1"`
+		AdamBeta2       float64 `json:"adam_beta2"`
+		AdamEpsilon     float64 `json:"adam_epsilon"`
+		Scheduler       string  `json:"lr_scheduler_type"`
+		WarmupRatio     float64 `json:"warmup_ratio"`
+		WarmupSteps     int     `json:"warmup_steps"`
+		MaxSteps        int     `json:"max_steps"`
+		NumTrainEpochs  float64 `json:"num_train_epochs"`
+		LabelSmoothing  float64 `json:"label_smoothing_factor"`
+	} `json:"args"`
+	History  string      `json:"history"`
+	PlotFile string      `json:"plot_file"`
+	Versions [][2]string `json:"versions"`
+}
+
+func loadCardCase(t *testing.T, name string) *Card {
+	t.Helper()
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cc cardCase
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, d := range cc.Datasets {
+		if IsLocalData(d) != cc.LocalData {
+			t.Fatalf("%s: IsLocalData(%q) = %v, the case says local_data %v", name, d, !cc.LocalData, cc.LocalData)
+		}
+	}
+	c := &Card{
+		ModelName: cc.ModelName, BaseModel: cc.BaseModel, Datasets: cc.Datasets,
+		DatasetConfig: cc.DatasetConfig, DatasetSplit: cc.DatasetSplit, Task: Task{Type: cc.Task.Type},
+		License: cc.License, Language: cc.Language, Tags: cc.Tags, PlotFile: cc.PlotFile,
+		LogHistory: readHistory(t, filepath.Join("testdata", "history", cc.History)),
+	}
+	if a := cc.Args; a != nil {
+		c.Hyperparameters = Hyperparameters(TrainingArgs{
+			LearningRate: a.LearningRate, TrainBatchSize: a.TrainBatchSize, EvalBatchSize: a.EvalBatchSize,
+			Seed: a.Seed, WorldSize: a.WorldSize, DistributedType: a.DistributedType, GradAccum: a.GradAccum,
+			Optim: a.Optim, OptimArgs: a.OptimArgs, AdamBeta1: a.AdamBeta1, AdamBeta2: a.AdamBeta2,
+			AdamEpsilon: a.AdamEpsilon, Scheduler: a.Scheduler, WarmupRatio: a.WarmupRatio,
+			WarmupSteps: a.WarmupSteps, MaxSteps: a.MaxSteps, NumTrainEpochs: a.NumTrainEpochs,
+			LabelSmoothing: a.LabelSmoothing,
+		})
+	}
+	for _, v := range cc.Versions {
+		c.Versions = append(c.Versions, Param{v[0], v[1]})
+	}
+	return c
+}
+
+// keyPaths lists every mapping key of a YAML document with its path, in document order, so
+// that two documents compare equal only with the same keys in the same order.
+func keyPaths(n *yaml.Node, prefix string, out []string) []string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			out = keyPaths(c, prefix, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			out = keyPaths(c, fmt.Sprintf("%s[%d]", prefix, i), out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := prefix + "." + n.Content[i].Value
+			out = append(out, p)
+			out = keyPaths(n.Content[i+1], p, out)
+		}
+	}
+	return out
+}
+
+// TestCardsAgainstTransformers compares whole cards with the ones transformers' own
+// TrainingSummary writes for the same inputs (scripts/modelcard/golden.py): the Markdown body
+// byte for byte, the front matter as parsed data with every key in the same order.
+func TestCardsAgainstTransformers(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "cards", "*.json"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want at least 3 cards in testdata/cards, got %d (%v)", len(files), err)
+	}
+	for _, f := range files {
+		base := strings.TrimSuffix(f, ".json")
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			got, err := loadCardCase(t, f).Markdown()
 			if err != nil {
 				t.Fatal(err)
 			}
-			name := filepath.Join("testdata", tc.golden)
-			if *update {
-				if err := os.WriteFile(name, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(name)
+			want, err := os.ReadFile(base + ".md")
 			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
+				t.Fatal(err)
 			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("card differs from %s (go test -update rewrites it)\n got:\n%s", name, got)
+			gotFront, gotBody := splitCard(t, got)
+			wantFront, wantBody := splitCard(t, want)
+			if gotBody != wantBody {
+				t.Errorf("body differs from transformers'\n got:\n%s\nwant:\n%s", gotBody, wantBody)
+			}
+			var gotDoc, wantDoc yaml.Node
+			if err := yaml.Unmarshal([]byte(gotFront), &gotDoc); err != nil {
+				t.Fatalf("front matter does not parse: %v\n%s", err, gotFront)
+			}
+			if err := yaml.Unmarshal([]byte(wantFront), &wantDoc); err != nil {
+				t.Fatal(err)
+			}
+			if g, w := keyPaths(&gotDoc, "", nil), keyPaths(&wantDoc, "", nil); !reflect.DeepEqual(g, w) {
+				t.Errorf("front matter keys\n got: %v\nwant: %v", g, w)
+			}
+			var gotVal, wantVal any
+			_ = gotDoc.Decode(&gotVal)
+			_ = wantDoc.Decode(&wantVal)
+			if !reflect.DeepEqual(gotVal, wantVal) {
+				t.Errorf("front matter differs from transformers'\n got:\n%s\nwant:\n%s", gotFront, wantFront)
+			}
+			// yaml.v3, set up as encodeYAML does, lays these out exactly as PyYAML's yaml.dump.
+			if gotFront != wantFront {
+				t.Errorf("front matter parses the same but is laid out differently from PyYAML's:\n got:\n%s\nwant:\n%s", gotFront, wantFront)
 			}
 		})
 	}
