@@ -15,6 +15,13 @@
 // A Card has no token field: callers pass data that is safe to publish (redacted
 // hyperparameters, Hub ids rather than URLs carrying credentials).
 //
-// The goldens in testdata/history come from scripts/modelcard/golden.py, which runs copies of
-// the pinned Python functions; the Go tests compare against them byte for byte.
+// The table follows transformers to the byte, quirks included: "Training Loss" is the last
+// training loss logged before each evaluation ("No log" only before the first one), and a
+// history without the train_runtime summary (an interrupted run) gets no table and lists its
+// last evaluation with the keys as logged. Set Card.EvalResults to choose the results.
+//
+// The goldens in testdata/ come from scripts/modelcard/golden.py, which runs copies of the
+// pinned Python functions (parse_log_history, make_markdown_table, TrainingSummary.to_model_card,
+// extract_hyperparameters_from_trainer) on the JSON inputs beside them; the Go tests compare
+// the tables and the whole cards byte for byte.
 package modelcard
