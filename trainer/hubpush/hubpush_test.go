@@ -518,3 +518,33 @@ func TestFinishSupersedes(t *testing.T) {
 		"config.json": c2["config.json"], "model.safetensors": c2["model.safetensors"], "tokenizer.json": c2["tokenizer.json"],
 	}))
 }
+
+// TestShardedByEpoch: a sharded checkpoint's index and every shard it names reach the
+// repository root; with save_strategy epoch the message names the epoch.
+func TestShardedByEpoch(t *testing.T) {
+	srv := newServer(t)
+	l := newLogs(t)
+	r := newRun(t, "sharded")
+	p := newPusher(t, srv, hubpush.Options{OutputDir: r.out, SaveByEpoch: true}, l, nil)
+	ckpt := map[string][]byte{
+		"config.json": []byte("{}\n"),
+		"model.safetensors.index.json": []byte(`{"metadata": {"total_size": 6000}, "weight_map": {` +
+			`"a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00002-of-00002.safetensors"}}`),
+		"model-00001-of-00002.safetensors": randBytes(5, 3000),
+		"model-00002-of-00002.safetensors": randBytes(6, 3000),
+		"scheduler.pt":                     []byte("s"),
+	}
+	ctx := context.Background()
+	if err := p.Saved(ctx, writeCheckpoint(t, r.out, 40, ckpt), 40, 2.0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l.count(pushed("Training in progress, epoch 2")) != 1 {
+		t.Errorf("log:\n%s", strings.Join(l.all(), "\n"))
+	}
+	want := merge(r.files, ckpt)
+	delete(want, "scheduler.pt") // not a modeling file: only in the checkpoint
+	checkTree(t, repoFiles(t, srv, p.RepoID(), "main"), want)
+}
