@@ -425,7 +425,7 @@ func configFiles(files []string, cc *cardConfig) (*resolved, error) {
 		module, ext = m, e
 	}
 	if module == "" {
-		return nil, fmt.Errorf("%w (files: %s)", ErrNoDataFiles, sample(all))
+		return nil, fmt.Errorf("%w (files: %s)", ErrNoDataFiles, someFiles(all))
 	}
 	if _, ok := supportedFormats[module]; !ok {
 		return nil, fmt.Errorf("%w: datasets would read these files (mostly %s) with its %q builder; hftrain reads Parquet, Arrow, JSON Lines, CSV and TSV", ErrUnsupportedFormat, ext, module)
@@ -443,7 +443,7 @@ func configFiles(files []string, cc *cardConfig) (*resolved, error) {
 		names = append(names, s.Name)
 	}
 	if len(kept) == 0 {
-		return nil, fmt.Errorf("%w: no file has a %s extension (files: %s)", ErrNoDataFiles, module, sample(all))
+		return nil, fmt.Errorf("%w: no file has a %s extension (files: %s)", ErrNoDataFiles, module, someFiles(all))
 	}
 	sorted := make([]DatasetSplit, 0, len(kept))
 	for _, n := range orderSplits(names) {
@@ -452,8 +452,8 @@ func configFiles(files []string, cc *cardConfig) (*resolved, error) {
 	return &resolved{format: module, splits: sorted}, nil
 }
 
-// sample lists at most five paths, for messages.
-func sample(files []string) string {
+// someFiles lists at most five paths, for messages.
+func someFiles(files []string) string {
 	if len(files) == 0 {
 		return "none"
 	}
