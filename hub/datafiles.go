@@ -379,17 +379,19 @@ type resolved struct {
 
 // configFiles resolves the patterns of one config to files and picks the builder.
 func configFiles(files []string, cc *cardConfig) (*resolved, error) {
-	patterns := cc.splits
+	// data_dir is the base of the config's patterns, given or detected
+	// (BuilderConfig._resolve_data_files joins it to the repository root).
 	base := files
-	if !cc.hasFiles {
-		if cc.dataDir != "" {
-			base = nil
-			for _, f := range files {
-				if rest, ok := strings.CutPrefix(f, cc.dataDir+"/"); ok {
-					base = append(base, rest)
-				}
+	if cc.dataDir != "" {
+		base = nil
+		for _, f := range files {
+			if rest, ok := strings.CutPrefix(f, cc.dataDir+"/"); ok {
+				base = append(base, rest)
 			}
 		}
+	}
+	patterns := cc.splits
+	if !cc.hasFiles {
 		var err error
 		if patterns, err = dataPatterns(base); err != nil {
 			return nil, err
@@ -402,7 +404,7 @@ func configFiles(files []string, cc *cardConfig) (*resolved, error) {
 		if err != nil {
 			return nil, fmt.Errorf("split %s: %w", sp.name, err)
 		}
-		if !cc.hasFiles && cc.dataDir != "" {
+		if cc.dataDir != "" {
 			for i := range m {
 				m[i] = cc.dataDir + "/" + m[i]
 			}

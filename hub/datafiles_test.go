@@ -182,6 +182,11 @@ configs:
     - de/b.csv
 - config_name: nested
   data_dir: nested
+- config_name: dir_and_files
+  data_dir: nested
+  data_files:
+  - split: validation
+    path: data/test-*
 - config_name: multi
   data_files:
   - split: validation
@@ -215,10 +220,12 @@ func TestResolveDataFiles(t *testing.T) {
 			want: []split{{"train", []string{"de/a.csv", "de/b.csv"}}}},
 		{name: "README data_dir", readme: twoConfigs, config: "nested", files: cfgFiles, wantConfig: "nested", format: "json",
 			want: []split{{"train", []string{"nested/data/train-00000-of-00001.jsonl"}}, {"test", []string{"nested/data/test-00000-of-00001.jsonl"}}}},
+		{name: "README data_dir with data_files", readme: twoConfigs, config: "dir_and_files", files: cfgFiles, wantConfig: "dir_and_files", format: "json",
+			want: []split{{"validation", []string{"nested/data/test-00000-of-00001.jsonl"}}}},
 		{name: "README path list, splits reordered", readme: twoConfigs, config: "multi", files: cfgFiles, wantConfig: "multi", format: "parquet",
 			want: []split{{"train", []string{"en/train-0.parquet"}}, {"validation", []string{"fr/x.parquet", "fr/y.parquet"}}}},
 		{name: "README config not found", readme: twoConfigs, config: "es", files: cfgFiles, wantErr: ErrConfigNotFound,
-			errHas: []string{`"es"`, "en, fr, de, nested, multi"}},
+			errHas: []string{`"es"`, "en, fr, de, nested, dir_and_files, multi"}},
 		{name: "README missing path", readme: "---\nconfigs:\n- config_name: a\n  data_files: nope.csv\n---\n", files: []string{"x.csv"}, wantErr: ErrNoDataFiles, errHas: []string{"nope.csv"}},
 		{name: "no default among several", readme: "---\nconfigs:\n- config_name: a\n  data_files: a.csv\n- config_name: b\n  data_files: b.csv\n---\n",
 			files: []string{"a.csv", "b.csv"}, wantErr: ErrConfigNotFound, errHas: []string{"a, b"}},
