@@ -141,7 +141,8 @@ type Pusher struct {
 // New checks o, resolves the repository id as transformers' init_hf_repo does (the base
 // name of output_dir when RepoID is empty; a name without a namespace goes to the token
 // user's, found with WhoAmI), creates the repository (an existing one is fine), empties the
-// staging folder and starts the background pusher. Call Close when done.
+// staging folder and starts the background pusher. ctx bounds the calls New makes; the
+// background pushes run until Close. Call Close when done.
 func New(ctx context.Context, o Options) (*Pusher, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -266,164 +267,6 @@ func (p *Pusher) progressMessage(step int, epoch float64) string {
 	return fmt.Sprintf("Training in progress, step %d", step)
 }
 
-// enqueue queues j. The newest snapshot of output_dir wins: a queued older one is dropped
-// (with its whole job for every_save and checkpoint, where the newer checkpoint supersedes
-// the older; all_checkpoints keeps the older job's checkpoint folder).
-func (p *Pusher) enqueue(j *job) error {
-	var drop []string
-	p.mu.Lock()
-	if p.closed || p.finishing {
-		p.mu.Unlock()
-		_ = os.RemoveAll(j.dir) // nothing will push it
-		return ErrClosed
-	}
-	kept := p.queue[:0]
-	for _, q := range p.queue {
-		if p.o.Strategy == StrategyAllCheckpoints && q.ckptPath != "" {
-			if q.root {
-				q.root = false
-				drop = append(drop, filepath.Join(q.dir, "root"))
-				p.o.Logf("hub: the push of output_dir at step %d is superseded by step %d (its checkpoint folder is still pushed)", q.step, j.step)
-			}
-			kept = append(kept, q)
-			continue
-		}
-		drop = append(drop, q.dir)
-		p.o.Logf("hub: the push of step %d is superseded by step %d", q.step, j.step)
-	}
-	p.queue = append(kept, j)
-	p.mu.Unlock()
-	p.signal()
-	for _, d := range drop {
-		_ = os.RemoveAll(d) // staging only; Close removes whatever is left
-	}
-	return nil
-}
-
-func (p *Pusher) signal() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
-
-// work pushes queued jobs one at a time until Close.
-func (p *Pusher) work() {
-	defer close(p.done)
-	for {
-		j, ok := p.next()
-		if !ok {
-			return
-		}
-		p.push(j)
-		_ = os.RemoveAll(j.dir) // staging only
-		p.mu.Lock()
-		p.running = false
-		p.notifyIdleLocked()
-		p.mu.Unlock()
-	}
-}
-
-// next takes the oldest queued job, waiting for one; false once closed.
-func (p *Pusher) next() (*job, bool) {
-	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return nil, false
-		}
-		if len(p.queue) > 0 {
-			j := p.queue[0]
-			p.queue = p.queue[1:]
-			p.running = true
-			p.mu.Unlock()
-			return j, true
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.wake:
-		case <-p.ctx.Done():
-			return nil, false
-		}
-	}
-}
-
-// notifyIdleLocked wakes the waiters once nothing is queued or running; p.mu is held.
-func (p *Pusher) notifyIdleLocked() {
-	if p.running || len(p.queue) > 0 {
-		return
-	}
-	for _, w := range p.waiters {
-		close(w)
-	}
-	p.waiters = nil
-}
-
-// push uploads one job; failures are logged, never returned: training goes on.
-func (p *Pusher) push(j *job) {
-	if j.root {
-		if _, _, err := p.upload(p.ctx, filepath.Join(j.dir, "root"), "", j.message); err != nil {
-			p.warn(j, err)
-		}
-	}
-	if j.ckptPath != "" {
-		if _, _, err := p.upload(p.ctx, filepath.Join(j.dir, "checkpoint"), j.ckptPath, j.message+", checkpoint"); err != nil {
-			p.warn(j, err)
-		}
-	}
-}
-
-func (p *Pusher) warn(j *job, err error) {
-	if p.ctx.Err() != nil {
-		p.o.Logf("hub: the push of step %d to %s was stopped: %v", j.step, p.repoID, err)
-		return
-	}
-	p.o.Logf("warning: hub: the push of step %d to %s failed; training continues and the next push will try again: %v", j.step, p.repoID, err)
-}
-
-// upload pushes folder to pathInRepo in one commit, retrying failures that another try
-// can fix with doubling waits. It returns the commit and the number of attempts.
-func (p *Pusher) upload(ctx context.Context, folder, pathInRepo, message string) (string, int, error) {
-	wait := p.o.Backoff
-	for attempt := 1; ; attempt++ {
-		commit, err := p.o.Client.UploadFolderTo(ctx, "model", p.repoID, p.o.Revision, folder, pathInRepo, message, nil, nil)
-		if err == nil {
-			p.o.Logf("hub: pushed %q to %s (commit %s)", message, p.repoID, shortCommit(commit))
-			return commit, attempt, nil
-		}
-		if attempt > p.o.Retries || !retryable(err) || ctx.Err() != nil {
-			return "", attempt, fmt.Errorf("hubpush: push %q to %s (%d attempts): %w", message, p.repoID, attempt, err)
-		}
-		p.o.Logf("hub: push %q to %s failed (attempt %d of %d), retrying in %s: %v", message, p.repoID, attempt, p.o.Retries+1, wait, err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return "", attempt, fmt.Errorf("hubpush: push %q to %s: %w (after: %v)", message, p.repoID, ctx.Err(), err)
-		}
-		wait = min(2*wait, maxBackoff)
-	}
-}
-
-// retryable reports whether another attempt may succeed: not for refused credentials,
-// a missing repository or branch, or a refused argument, nor once the context is done.
-func retryable(err error) bool {
-	for _, final := range []error{hub.ErrUnauthorized, hub.ErrRepoNotFound, hub.ErrRevisionNotFound, hub.ErrInvalid, context.Canceled, context.DeadlineExceeded} {
-		if errors.Is(err, final) {
-			return false
-		}
-	}
-	return true
-}
-
-func shortCommit(c string) string {
-	if len(c) > 8 {
-		return c[:8]
-	}
-	return c
-}
-
 // Wait blocks until the background pushes queued so far are done (pushed, or failed and
 // logged), or ctx is done.
 func (p *Pusher) Wait(ctx context.Context) error {
@@ -505,11 +348,11 @@ func (p *Pusher) Finish(ctx context.Context, message string) (string, error) {
 		return "", fmt.Errorf("hubpush: snapshot of %s: %w", p.o.OutputDir, err)
 	}
 	if n == 0 {
-		return "", &PushError{RepoID: p.repoID, Dir: p.o.OutputDir, Err: fmt.Errorf("nothing to push in %s: %w", p.o.OutputDir, hub.ErrInvalid)}
+		return "", &PushError{RepoID: p.repoID, Revision: p.o.Revision, Dir: p.o.OutputDir, Err: fmt.Errorf("nothing to push in %s: %w", p.o.OutputDir, hub.ErrInvalid)}
 	}
 	commit, attempts, err := p.upload(ctx, dir, "", message)
 	if err != nil {
-		return "", &PushError{RepoID: p.repoID, Dir: p.o.OutputDir, Attempts: attempts, Err: err}
+		return "", &PushError{RepoID: p.repoID, Revision: p.o.Revision, Dir: p.o.OutputDir, Attempts: attempts, Err: err}
 	}
 	return commit, nil
 }
@@ -535,41 +378,4 @@ func (p *Pusher) Close() error {
 		return fmt.Errorf("hubpush: remove %s: %w", p.staging, err)
 	}
 	return nil
-}
-
-// PushError is the error of a final push that failed: the output folder is intact and can
-// be pushed by hand.
-type PushError struct {
-	RepoID   string // the repository pushed to
-	Dir      string // output_dir, left as it was
-	Attempts int    // attempts made (0 when none could start)
-	Err      error  // the last attempt's error
-}
-
-// Error says which folder could not be pushed where, and why.
-func (e *PushError) Error() string {
-	return fmt.Sprintf("hubpush: the final push of %s to %s failed: %v", e.Dir, e.RepoID, e.Err)
-}
-
-// Unwrap returns the last attempt's error, so errors.Is sees the hub sentinels.
-func (e *PushError) Unwrap() error { return e.Err }
-
-// Hint tells the user how to push the folder by hand.
-func (e *PushError) Hint() string {
-	return fmt.Sprintf("the folder %s is intact; push it by hand with: hftrain push %s --repo-id %s", e.Dir, shellQuote(e.Dir), e.RepoID)
-}
-
-// shellQuote quotes s for a POSIX shell when it holds anything but safe characters.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@+=,", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -344,6 +344,25 @@ func TestHubDown(t *testing.T) {
 	if got := commitRequests(srv); got[503] != 9 || len(got) != 1 {
 		t.Errorf("commit answers %v, want nine 503", got)
 	}
+	// The hint's command (hftrain push is UploadFolder with the excludes) pushes what the
+	// final push would have.
+	_, cmd, _ := strings.Cut(pe.Hint(), "hftrain push ")
+	args := strings.Fields(cmd)
+	var excludes []string
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--exclude" {
+			excludes = append(excludes, strings.Trim(args[i+1], "'"))
+		}
+	}
+	srv.ClearFaults()
+	commit, err := newClient(t, srv, token, nil).UploadFolder(ctx, "model", pe.RepoID, "", args[0], "by hand", nil, excludes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := checkpointFiles(1)
+	checkTree(t, repoFiles(t, srv, pe.RepoID, commit), merge(r.files, map[string][]byte{
+		"config.json": c1["config.json"], "model.safetensors": c1["model.safetensors"], "tokenizer.json": c1["tokenizer.json"],
+	}))
 	for name, want := range r.files {
 		if b, err := os.ReadFile(filepath.Join(r.out, name)); err != nil || string(b) != string(want) {
 			t.Errorf("%s changed or gone after the failed push: %v", name, err)
