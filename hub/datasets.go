@@ -86,22 +86,9 @@ func (c *Client) DatasetFiles(ctx context.Context, repoID, revision, config stri
 	if err := rc.writeRef(revision, info.SHA); err != nil {
 		return nil, err
 	}
-	files := make([]string, 0, len(info.Siblings))
-	for _, s := range info.Siblings {
-		if err := checkRepoPath(s.RFilename); err != nil {
-			return nil, fmt.Errorf("hub: dataset %s@%s: %w", r.id, revision, err)
-		}
-		files = append(files, s.RFilename)
-	}
-	var readme []byte
-	if slices.Contains(files, "README.md") {
-		p, err := c.Download(ctx, r.typ, r.id, info.SHA, "README.md")
-		if err != nil {
-			return nil, err
-		}
-		if readme, err = os.ReadFile(p); err != nil {
-			return nil, fmt.Errorf("hub: dataset %s: %w", r.id, err)
-		}
+	files, readme, err := c.repoFilesAndCard(ctx, r, revision, info)
+	if err != nil {
+		return nil, err
 	}
 	// The snapshot folder exists even when nothing of the revision is downloaded, so that
 	// offline mode can tell "nothing there" from "never fetched".
@@ -122,6 +109,30 @@ func (c *Client) DatasetFiles(ctx context.Context, repoID, revision, config stri
 		why = err
 	}
 	return c.convertedDatasetFiles(ctx, r, revision, config, why)
+}
+
+// repoFilesAndCard returns the file list of info and the content of its README.md (nil
+// when there is none), downloaded into the cache.
+func (c *Client) repoFilesAndCard(ctx context.Context, r repoRef, revision string, info *repoInfo) ([]string, []byte, error) {
+	files := make([]string, 0, len(info.Siblings))
+	for _, s := range info.Siblings {
+		if err := checkRepoPath(s.RFilename); err != nil {
+			return nil, nil, fmt.Errorf("hub: dataset %s@%s: %w", r.id, revision, err)
+		}
+		files = append(files, s.RFilename)
+	}
+	if !slices.Contains(files, "README.md") {
+		return files, nil, nil
+	}
+	p, err := c.Download(ctx, r.typ, r.id, info.SHA, "README.md")
+	if err != nil {
+		return nil, nil, err
+	}
+	readme, err := os.ReadFile(p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hub: dataset %s: %w", r.id, err)
+	}
+	return files, readme, nil
 }
 
 // convertedDatasetFiles reads config from the refs/convert/parquet branch; why is the reason

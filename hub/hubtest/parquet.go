@@ -86,10 +86,15 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repoType, 
 		writeError(w, http.StatusNotFound, codeRevisionNotFound, fmt.Sprintf("Dataset %s has no Parquet conversion (no %s branch)", rp.id, parquetRef), "")
 		return
 	}
+	s.answerParquet(w, rp.id, c.id, listing, dec)
+}
+
+// answerParquet writes the listing, or the redirect, that the decoded segments dec ask for.
+func (s *Server) answerParquet(w http.ResponseWriter, id, commitID string, listing map[string]map[string][]string, dec []string) {
 	urls := func(config, split string) []string {
 		out := make([]string, len(listing[config][split]))
 		for i := range out {
-			out[i] = fmt.Sprintf("%s/api/datasets/%s/parquet/%s/%s/%d.parquet", s.URL, rp.id, url.PathEscape(config), url.PathEscape(split), i)
+			out[i] = fmt.Sprintf("%s/api/datasets/%s/parquet/%s/%s/%d.parquet", s.URL, id, url.PathEscape(config), url.PathEscape(split), i)
 		}
 		return out
 	}
@@ -110,7 +115,7 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repoType, 
 	}
 	config := dec[0]
 	if listing[config] == nil {
-		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("Config %q not found in the Parquet conversion of %s", config, rp.id), c.id)
+		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("Config %q not found in the Parquet conversion of %s", config, id), commitID)
 		return
 	}
 	if len(dec) == 1 {
@@ -120,7 +125,7 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repoType, 
 	split := dec[1]
 	files := listing[config][split]
 	if files == nil {
-		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("Split %q not found in config %q of the Parquet conversion of %s", split, config, rp.id), c.id)
+		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("Split %q not found in config %q of the Parquet conversion of %s", split, config, id), commitID)
 		return
 	}
 	if len(dec) == 2 {
@@ -129,11 +134,11 @@ func (s *Server) serveParquet(w http.ResponseWriter, r *http.Request, repoType, 
 	}
 	n, err := strconv.Atoi(strings.TrimSuffix(dec[2], ".parquet"))
 	if !strings.HasSuffix(dec[2], ".parquet") || err != nil || n < 0 || n >= len(files) || strconv.Itoa(n)+".parquet" != dec[2] {
-		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("No Parquet file %q in %s/%s of %s", dec[2], config, split, rp.id), c.id)
+		writeError(w, http.StatusNotFound, codeEntryNotFound, fmt.Sprintf("No Parquet file %q in %s/%s of %s", dec[2], config, split, id), commitID)
 		return
 	}
 	file := files[n][strings.LastIndexByte(files[n], '/')+1:]
-	loc := fmt.Sprintf("%s/datasets/%s/resolve/%s/%s/%s/%s", s.URL, rp.id, url.PathEscape(parquetRef),
+	loc := fmt.Sprintf("%s/datasets/%s/resolve/%s/%s/%s/%s", s.URL, id, url.PathEscape(parquetRef),
 		url.PathEscape(config), url.PathEscape(split), url.PathEscape(file))
 	w.Header().Set("Location", loc)
 	w.WriteHeader(http.StatusFound)
