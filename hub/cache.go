@@ -230,8 +230,11 @@ func (c repoCache) link(commit, path, etag string) (string, error) {
 	if cur, err := os.Readlink(ptr); err == nil && cur == target {
 		return ptr, nil
 	}
-	tmp := ptr + ".tmplink"
-	_ = os.Remove(tmp)
+	// Each caller (two processes may link the same file at once) makes its own temporary link
+	// and renames it over ptr; the last rename wins and both leave the same link.
+	var rnd [4]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := fmt.Sprintf("%s.%x.tmplink", ptr, rnd)
 	if err := os.Symlink(target, tmp); err != nil {
 		return "", fmt.Errorf("hub: symlink %s: %w", ptr, err)
 	}

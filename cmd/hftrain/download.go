@@ -29,7 +29,7 @@ func downloadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() != 1 {
 		return errors.New("download: want one REPO_ID (e.g. google-bert/bert-base-uncased)")
 	}
-	dir, err := hubClient(nil).Snapshot(ctx, *repoType, fs.Arg(0), *revision, include)
+	dir, err := hubClient(nil, false).Snapshot(ctx, *repoType, fs.Arg(0), *revision, include)
 	if err != nil {
 		return fmt.Errorf("download: %w", err)
 	}

@@ -28,6 +28,7 @@ Usage:
   hftrain bench [--batch-size 32 --seq-len 128 --steps 5]   time training steps (make bench)
   hftrain download REPO_ID [--repo-type dataset] [--revision R] [--include GLOB]   print the snapshot path
   hftrain push DIR --repo-id ID [--revision B] [--commit-message M]   upload a folder to the Hub
+  hftrain login [--token T]   check a Hub token and store it where huggingface_hub keeps it
   hftrain version
 
 Configuration keys are Hugging Face TrainingArguments names (learning_rate, num_train_epochs, ...)
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return pushCmd(ctx, rest, stdout, stderr)
 	case "download":
 		return downloadCmd(ctx, rest, stdout, stderr)
+	case "login":
+		return loginCmd(ctx, rest, stdin, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
 	case "version":
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, push, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, push, login, bench, version)", cmd)
 }
 
 func version() string { return "0.1.0-dev" }

@@ -34,7 +34,7 @@ func pushCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if dir == "" || *repoID == "" {
 		return errors.New("push: usage: hftrain push DIR --repo-id ID [--revision B] [--commit-message M]")
 	}
-	c := hubClient(nil)
+	c := hubClient(nil, true)
 	url, err := c.CreateRepo(ctx, *repoType, *repoID, *private, true)
 	if err != nil {
 		return fmt.Errorf("push: %w", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,7 +61,7 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
-	resumeDir, err := resolveResume(cfg.Training.ResumeFromCheckpoint, cfg.Training.OutputDir, logf)
+	resumeDir, err := resolveResume(ctx, cfg, logf)
 	if err != nil {
 		return err
 	}
@@ -82,11 +83,20 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { job.model.Close() }() // load_best_model_at_end may swap the model
+	pusher, err := startPush(ctx, cfg, logf)
+	if err != nil {
+		return err
+	}
+	var onCheckpoint func(context.Context, string, int, float64) error
+	if pusher != nil {
+		defer pusher.Close()
+		onCheckpoint = pusher.Saved
+	}
 	targs := trainerArgs(cfg, job)
 	tr, err := trainer.New(targs, job.model, job.train, trainer.Options{
 		Eval: job.eval, Out: stderr, SaveExtras: job.copyTokenizer,
 		Resume: resumeDir, RunConfig: cfg.Redacted(), Fault: faultFromEnv(),
-		TensorBoardDir: tensorBoardDir(cfg),
+		TensorBoardDir: tensorBoardDir(cfg), OnCheckpoint: onCheckpoint,
 		Reload: func(ctx context.Context, dir string) (models.Model, error) {
 			m, err := auto.Load(ctx, dir, models.Options{Warnf: func(f string, a ...any) { logf("warning: "+f, a...) }})
 			if err == nil {
@@ -103,7 +113,24 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := tr.Train(ctx); err != nil {
 		return err
 	}
-	return writeResults(cfg.Training.OutputDir, tr.State(), logf)
+	if err := writeResults(cfg.Training.OutputDir, tr.State(), logf); err != nil {
+		return err
+	}
+	modelName := filepath.Base(filepath.Clean(cfg.Training.OutputDir))
+	if pusher != nil {
+		modelName = path.Base(pusher.RepoID())
+	}
+	datasets := []string{filepath.Base(cfg.Data.TrainFile)} // named in the text, not the metadata
+	if job.data.hub != "" {
+		datasets = []string{job.data.hub}
+	}
+	if err := writeModelCard(cfg, tr.State(), modelName, datasets, job.data.evalSplit); err != nil {
+		return err
+	}
+	if pusher != nil {
+		return finishPush(ctx, pusher, cfg.Training.OutputDir, logf)
+	}
+	return nil
 }
 
 // job is everything a run needs, resolved from the config.
@@ -114,6 +141,7 @@ type job struct {
 	model         models.Model
 	maxSeqLength  int
 	copyTokenizer func(dir string) error
+	data          *dataSource
 }
 
 func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf func(string, ...any)) (*job, error) {
@@ -147,15 +175,14 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 
 	// The model's config decides the longest usable sequence, so the model comes first; its head
 	// is sized from the data, so the labels are read from the training set before it is built.
-	if d.TrainFile == "" {
-		if d.DatasetName != "" {
-			return nil, fmt.Errorf("dataset_name %q: Hub datasets are not supported yet; use train_file", d.DatasetName)
-		}
-		return nil, errors.New("train_file is required")
-	}
-	trainTable, err := data.ReadFile(ctx, d.TrainFile)
+	src, err := resolveData(ctx, cfg, logf)
 	if err != nil {
 		return nil, err
+	}
+	j.data = src
+	trainTable, err := data.ReadFiles(ctx, src.train...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src.trainName, err)
 	}
 	spec := data.Spec{
 		TextColumns:  cfg.TextColumns(),
@@ -166,29 +193,29 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 	if j.tok != nil {
 		enc = j.tok.WithoutPadding().WithTruncation(d.MaxSeqLength)
 	} else if len(spec.TextColumns) > 0 || !trainTable.Has("input_ids") {
-		return nil, fmt.Errorf("train_file %s has text to tokenize but no tokenizer was found: set tokenizer_name, or put tokenizer.json in model_name_or_path", d.TrainFile)
+		return nil, fmt.Errorf("%s has text to tokenize but no tokenizer was found: set tokenizer_name, or put tokenizer.json in model_name_or_path", src.trainName)
 	}
 	train, err := data.BuildClassification(ctx, trainTable, enc, spec)
 	if err != nil {
-		return nil, fmt.Errorf("train_file %s: %w", d.TrainFile, err)
+		return nil, fmt.Errorf("%s: %w", src.trainName, err)
 	}
 	if d.MaxTrainSamples > 0 && d.MaxTrainSamples < len(train.Examples) {
 		train.Examples = train.Examples[:d.MaxTrainSamples]
 	}
 	var eval *data.Dataset
 	switch {
-	case d.ValidationFile != "":
-		vt, err := data.ReadFile(ctx, d.ValidationFile)
+	case src.eval != nil:
+		vt, err := data.ReadFiles(ctx, src.eval...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", src.evalName, err)
 		}
 		eval, err = data.BuildClassificationWithLabels(ctx, vt, enc, spec, train.Labels)
 		if err != nil {
-			return nil, fmt.Errorf("validation_file %s: %w", d.ValidationFile, err)
+			return nil, fmt.Errorf("%s: %w", src.evalName, err)
 		}
 	case d.ValidationSplitPercentage > 0:
 		train, eval = data.SplitValidation(train, d.ValidationSplitPercentage, uint64(cfg.Training.DataSeedOrSeed()))
-		logf("validation: %d%% of train_file held out (%d rows)", d.ValidationSplitPercentage, len(eval.Examples))
+		logf("validation: %d%% of the training data held out (%d rows)", d.ValidationSplitPercentage, len(eval.Examples))
 	}
 	if eval != nil && d.MaxEvalSamples > 0 && d.MaxEvalSamples < len(eval.Examples) {
 		eval.Examples = eval.Examples[:d.MaxEvalSamples]
@@ -196,12 +223,12 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 
 	// A pretrained head keeps its label order when the dataset has the same label names, as
 	// run_classification.py does (label_to_id from the model's label2id).
-	src := m.ModelNameOrPath
+	labelsFrom := m.ModelNameOrPath
 	if resumeDir != "" {
-		src = resumeDir
+		labelsFrom = resumeDir
 	}
-	if src != "" {
-		if err := alignLabels(src, train, eval, logf); err != nil {
+	if labelsFrom != "" {
+		if err := alignLabels(labelsFrom, train, eval, logf); err != nil {
 			return nil, err
 		}
 	}
@@ -379,7 +406,15 @@ func (r *resumeFlag) IsBoolFlag() bool   { return true }
 // resolveResume turns resume_from_checkpoint into a verified checkpoint directory: "" or "false"
 // means a new run; "true" or "latest" the newest checkpoint in output_dir that verifies (others are
 // skipped with a warning naming them); anything else a path, which must verify.
-func resolveResume(v, outputDir string, logf func(string, ...any)) (string, error) {
+//
+// hf://<repo_id>[@revision]/<folder> (as huggingface_hub's HfFileSystem names files) is a
+// checkpoint pushed to the Hub, e.g. hf://me/my-model/last-checkpoint with hub_strategy
+// "checkpoint": its files are downloaded into the huggingface_hub cache and verified there.
+func resolveResume(ctx context.Context, cfg *config.Config, logf func(string, ...any)) (string, error) {
+	v, outputDir := cfg.Training.ResumeFromCheckpoint, cfg.Training.OutputDir
+	if strings.HasPrefix(v, hfScheme) {
+		return hubCheckpoint(ctx, cfg, v, logf)
+	}
 	switch strings.ToLower(v) {
 	case "", "false":
 		return "", nil
@@ -397,6 +432,56 @@ func resolveResume(v, outputDir string, logf func(string, ...any)) (string, erro
 		return "", fmt.Errorf("resume_from_checkpoint: %w", err)
 	}
 	return v, nil
+}
+
+// hfScheme prefixes a Hub location in resume_from_checkpoint.
+const hfScheme = "hf://"
+
+// parseHubPath splits hf://<repo_id>[@revision]/<folder>: the repo id is "namespace/name" when
+// three or more segments follow the scheme, else "name"; the revision defaults to "main".
+func parseHubPath(v string) (repoID, revision, folder string, err error) {
+	rest := strings.TrimPrefix(v, hfScheme)
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	n := 1
+	if len(segs) >= 3 {
+		n = 2
+	}
+	if len(segs) < 2 {
+		return "", "", "", fmt.Errorf("resume_from_checkpoint: %q: want hf://<repo_id>[@revision]/<checkpoint folder>, e.g. hf://me/my-model/last-checkpoint", v)
+	}
+	repoID, folder = strings.Join(segs[:n], "/"), strings.Join(segs[n:], "/")
+	repoID, revision, _ = strings.Cut(repoID, "@")
+	if revision == "" {
+		revision = "main"
+	}
+	for _, s := range segs {
+		if s == "" || s == "." || s == ".." {
+			return "", "", "", fmt.Errorf("resume_from_checkpoint: %q: empty, . or .. path segment", v)
+		}
+	}
+	return repoID, revision, folder, nil
+}
+
+// hubCheckpoint downloads a checkpoint folder from a Hub model repo into the cache and returns
+// its local folder once it verifies.
+func hubCheckpoint(ctx context.Context, cfg *config.Config, v string, logf func(string, ...any)) (string, error) {
+	repoID, rev, folder, err := parseHubPath(v)
+	if err != nil {
+		return "", err
+	}
+	snap, err := hubClient(cfg, false).Snapshot(ctx, "model", repoID, rev, []string{folder + "/*"})
+	if err != nil {
+		return "", fmt.Errorf("resume_from_checkpoint %s: %w", v, err)
+	}
+	dir := filepath.Join(snap, filepath.FromSlash(folder))
+	if !isDir(dir) {
+		return "", fmt.Errorf("resume_from_checkpoint %s: %s@%s has no folder %s", v, repoID, rev, folder)
+	}
+	if err := checkpoint.Verify(dir); err != nil {
+		return "", fmt.Errorf("resume_from_checkpoint %s: %w", v, err)
+	}
+	logf("resume: %s -> %s", v, dir)
+	return dir, nil
 }
 
 // faultFromEnv kills the process with SIGKILL at a checkpoint-write stage named by
@@ -444,10 +529,21 @@ var modelFiles = []string{"config.json", "model.safetensors", "model.safetensors
 
 // hubClient builds a Hub client from the environment (HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE,
 // HF_HUB_OFFLINE) and the config's token and cache_dir.
-func hubClient(cfg *config.Config) *hub.Client {
+//
+// Downloads use token (ModelArguments), else hub_token; pushes (push true) use hub_token, else
+// token, as transformers splits them between the example scripts and TrainingArguments.
+func hubClient(cfg *config.Config, push bool) *hub.Client {
 	o := hub.OptionsFromEnv(os.Environ())
-	if cfg != nil && cfg.Model.Token != "" {
-		o.Token = cfg.Model.Token
+	if cfg != nil {
+		first, second := cfg.Model.Token, cfg.Training.HubToken
+		if push {
+			first, second = second, first
+		}
+		if first != "" {
+			o.Token = first
+		} else if second != "" {
+			o.Token = second
+		}
 	}
 	if cfg != nil && cfg.Model.CacheDir != "" {
 		o.CacheDir = cfg.Model.CacheDir
@@ -460,7 +556,7 @@ func hubSnapshot(ctx context.Context, cfg *config.Config, repoID string, logf fu
 	if rev == "" {
 		rev = "main"
 	}
-	dir, err := hubClient(cfg).Snapshot(ctx, "model", repoID, rev, modelFiles)
+	dir, err := hubClient(cfg, false).Snapshot(ctx, "model", repoID, rev, modelFiles)
 	if err != nil {
 		return "", fmt.Errorf("model %s (not a local folder, so fetched from the Hub): %w", repoID, err)
 	}

@@ -304,7 +304,10 @@ func verifyFile(dir, name string, want manifestEntry) error {
 		return fmt.Errorf("invalid name in manifest: %w", ErrCorrupt)
 	}
 	path := filepath.Join(dir, filepath.FromSlash(name))
-	st, err := os.Lstat(path)
+	// Stat follows symbolic links: a checkpoint downloaded from the Hub lies in the
+	// huggingface_hub cache as links to blobs. The content is hashed, so a link is accepted only
+	// when what it points to is exactly what the manifest lists.
+	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("missing: %w", ErrCorrupt)
 	}

@@ -273,6 +273,37 @@ func TestSaveReplaces(t *testing.T) {
 	}
 }
 
+// TestVerifyFollowsLinks: a checkpoint laid out as the huggingface_hub cache lays out a
+// download (relative links to content-named blobs) verifies when the blobs hold the listed bytes.
+func TestVerifyFollowsLinks(t *testing.T) {
+	root := t.TempDir()
+	dir := mustSave(t, filepath.Join(root, "out"), 20, sampleFiles)
+	blobs := filepath.Join(root, "blobs")
+	if err := os.MkdirAll(blobs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		blob := filepath.Join(blobs, strings.ReplaceAll(strings.TrimPrefix(p, dir), "/", "_"))
+		if err := os.Rename(p, blob); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(filepath.Dir(p), blob)
+		if err != nil {
+			return err
+		}
+		return os.Symlink(rel, p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(dir); err != nil {
+		t.Fatalf("Verify of a linked checkpoint: %v", err)
+	}
+}
+
 func TestVerifyRefuses(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -300,6 +331,24 @@ func TestVerifyRefuses(t *testing.T) {
 		{"garbled manifest", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"format_version":1,"files":`), 0o644)
 		}, ManifestName + ": unexpected end"},
+		{"link to other content", func(dir string) error {
+			p := filepath.Join(dir, "config.json")
+			other := filepath.Join(filepath.Dir(dir), "blob")
+			if err := os.WriteFile(other, []byte(`{"x": 2}`+"\n"), 0o644); err != nil {
+				return err
+			}
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			return os.Symlink(other, p)
+		}, "config.json: size"},
+		{"link to a folder", func(dir string) error {
+			p := filepath.Join(dir, "config.json")
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Dir(dir), p)
+		}, "config.json: not a regular file"},
 		{"escaping name", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, ManifestName), []byte(`{"format_version":1,"files":{"../x":{"sha256":"","size":0}}}`), 0o644)
 		}, "../x: invalid name"},
