@@ -111,7 +111,7 @@ func DefaultVersions(version string) []Param {
 	if version == "" {
 		version = "(devel)"
 	}
-	vs := []Param{{"hftrain", version}, {"Go", runtime.Version()}}
+	vs := []Param{{"hftrain", version}, {"Go", strings.TrimPrefix(runtime.Version(), "go")}}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return vs
