@@ -47,11 +47,12 @@ func readTree(t *testing.T, dir string, skip func(string) bool) map[string][]byt
 //     datasets.push_to_hub lays them out) are published;
 //  2. `hftrain --config` with model_name_or_path and dataset_name as Hub ids trains exactly as the
 //     same config with the local folder and files does: the weights are bit-identical;
-//  3. push_to_hub (hub_strategy checkpoint) publishes output_dir with a model card, and
+//  3. offline (HF_HUB_OFFLINE=1) the same config trains from the cache without a request;
+//  4. push_to_hub (hub_strategy checkpoint) publishes output_dir with a model card, and
 //     `hftrain download` retrieves every file byte for byte, plus last-checkpoint/;
-//  4. resume_from_checkpoint hf://…/last-checkpoint continues that run exactly as resuming from
+//  5. resume_from_checkpoint hf://…/last-checkpoint continues that run exactly as resuming from
 //     the local checkpoint does;
-//  5. the token appears in no log line and no file written.
+//  6. the token appears in no log line and no file written.
 func TestHubEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -119,6 +120,20 @@ func TestHubEndToEnd(t *testing.T) {
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("training from Hub ids gave other weights than from the local folder and files")
 	}
+
+	// Offline (HF_HUB_OFFLINE=1), the same Hub ids resolve from the cache with no request at all.
+	srv.ResetRequests()
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	offline, offLog := train("offline", "model_name_or_path=acme/tiny-bert", "train_file=", "validation_file=",
+		"dataset_name=acme/toy-reviews")
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("offline run made %d requests to the Hub", n)
+	}
+	b, _ = os.ReadFile(filepath.Join(offline, "model.safetensors"))
+	if !bytes.Equal(a, b) {
+		t.Errorf("offline run from the cache gave other weights:\n%s", offLog)
+	}
+	t.Setenv("HF_HUB_OFFLINE", "")
 
 	// What push_to_hub published is output_dir, byte for byte (checkpoints and runs aside).
 	var stdout bytes.Buffer
