@@ -106,7 +106,7 @@ func (c *Client) sendJSON(ctx context.Context, method, u, contentType string, v 
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: read reply: %w", method, resp.Request.URL.Redacted(), err)
+		return nil, nil, fmt.Errorf("%s %s: read reply: %w", method, safeURL(resp.Request.URL), err)
 	}
 	return resp, raw, nil
 }

@@ -320,6 +320,9 @@ func listSnapshotFiles(dir string) ([]string, error) {
 		if d.IsDir() {
 			return nil
 		}
+		if strings.HasSuffix(d.Name(), ".tmplink") {
+			return nil // a link being made (or left by a killed process), not a repo file
+		}
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 			return nil // a dangling link: its blob was removed
 		}

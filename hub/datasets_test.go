@@ -298,6 +298,17 @@ func TestDatasetFilesOffline(t *testing.T) {
 		}
 		want[cl] = d
 	}
+	// A temporary link left in a snapshot by a killed process is not a data file.
+	for _, d := range want {
+		p := d.Splits[0].Files[0]
+		target, err := os.Readlink(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p+".1a2b3c4d.tmplink"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	settled(f.srv)
 	f.srv.ResetRequests()
 	offline := f.client(cache, true, testToken)

@@ -102,21 +102,42 @@ func (c *Client) do(ctx context.Context, hc *http.Client, retries int, mk func()
 		last := attempt >= retries
 		switch {
 		case err != nil && (ctx.Err() != nil || last || errors.Is(err, errTooManyRedirects)):
-			return nil, fmt.Errorf("hub: %s %s: %w", req.Method, req.URL.Redacted(), err)
+			return nil, requestError(req, err)
 		case err != nil:
 			if err := sleep(ctx, c.backoff(attempt, nil)); err != nil {
-				return nil, fmt.Errorf("hub: %s %s: %w", req.Method, req.URL.Redacted(), err)
+				return nil, requestError(req, err)
 			}
 		case retryable(resp.StatusCode) && !last:
 			d := c.backoff(attempt, resp)
 			drain(resp)
 			if err := sleep(ctx, d); err != nil {
-				return nil, fmt.Errorf("hub: %s %s: %w", req.Method, req.URL.Redacted(), err)
+				return nil, requestError(req, err)
 			}
 		default:
 			return resp, nil
 		}
 	}
+}
+
+// requestError wraps a transport error for req without the URL's query or user info: a
+// presigned upload URL carries its signature in the query, and *url.Error would print it.
+func requestError(req *http.Request, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("hub: %s %s: %w", req.Method, safeURL(req.URL), err)
+}
+
+// safeURL prints u without user info and with the query elided.
+func safeURL(u *url.URL) string {
+	v := *u
+	v.User = nil
+	if v.RawQuery != "" {
+		v.RawQuery = "…"
+	}
+	v.ForceQuery = false
+	return v.String()
 }
 
 // drain reads a little of the body and closes it so the connection can be reused.

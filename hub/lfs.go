@@ -179,11 +179,11 @@ func (c *Client) putRange(ctx context.Context, a *addition, href string, header 
 	}
 	body := readErrorBody(resp)
 	if resp.StatusCode >= 300 {
-		return &statusError{resp.StatusCode, fmt.Sprintf("PUT %s: HTTP %d: %s", resp.Request.URL.Redacted(), resp.StatusCode, shortBody(body))}
+		return &statusError{resp.StatusCode, fmt.Sprintf("PUT %s: HTTP %d: %s", safeURL(resp.Request.URL), resp.StatusCode, shortBody(body))}
 	}
 	if etag != nil {
 		if *etag = resp.Header.Get("ETag"); *etag == "" {
-			return fmt.Errorf("PUT %s: reply has no ETag", resp.Request.URL.Redacted())
+			return fmt.Errorf("PUT %s: reply has no ETag", safeURL(resp.Request.URL))
 		}
 	}
 	return nil
