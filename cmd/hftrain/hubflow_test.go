@@ -227,3 +227,38 @@ func TestLogin(t *testing.T) {
 		t.Errorf("whoami with the stored token: %q, %v", user, err)
 	}
 }
+
+// TestFinalPushFailure: when the Hub refuses the final push, training's results stay in
+// output_dir and the error gives the hftrain push command that finishes the job, with the same
+// exclusions as the final push and without the token.
+func TestFinalPushFailure(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "")
+	srv := hubtest.New(t)
+	srv.AddWriteToken(flowToken, "tester")
+	t.Setenv("HF_ENDPOINT", srv.URL)
+	t.Setenv("HF_HUB_CACHE", filepath.Join(dir, "cache"))
+	t.Setenv("HF_TOKEN", flowToken)
+	srv.SetFault(hubtest.Fault{Method: "POST", Path: "/api/models/tester/refused/commit/main", Status: 403, Times: 100})
+	var log bytes.Buffer
+	err := run(ctx, []string{"--config", cfg, "--set", "max_steps=2", "--set", "push_to_hub=true",
+		"--set", "hub_model_id=tester/refused", "--set", "hub_strategy=end"}, nil, &log, &log)
+	if err == nil {
+		t.Fatalf("a refused final push succeeded\n%s", log.String())
+	}
+	msg := err.Error()
+	for _, want := range []string{"hftrain push", "--repo-id tester/refused", "--exclude 'checkpoint-*'", "is intact"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg+log.String(), flowToken) {
+		t.Error("the token appears in the error or the log")
+	}
+	for _, f := range []string{"model.safetensors", "config.json", "README.md", "all_results.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", f)); err != nil {
+			t.Errorf("output_dir lost %s after the failed push", f)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hftrain/hftrain/hub"
+	"golang.org/x/term"
 )
 
 // loginCmd checks a token with the Hub (whoami) and stores it where huggingface_hub keeps it
@@ -31,12 +32,12 @@ func loginCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	token := strings.TrimSpace(*tokenFlag)
 	if token == "" {
 		fmt.Fprint(stderr, "Token: ")
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+		var err error
+		token, err = readToken(stdin)
+		fmt.Fprintln(stderr)
+		if err != nil {
 			return fmt.Errorf("login: reading the token: %w", err)
 		}
-		token = strings.TrimSpace(line)
-		fmt.Fprintln(stderr)
 	}
 	if token == "" {
 		return errors.New("login: no token given (create one at https://huggingface.co/settings/tokens)")
@@ -56,4 +57,18 @@ func loginCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	fmt.Fprintf(stdout, "Token is valid (user %s).\nYour token has been saved to %s\nLogin successful\n", user, path)
 	return nil
+}
+
+// readToken reads one line: from a terminal without echo (as getpass does for
+// huggingface-cli), otherwise as it comes (`hftrain login < token.txt`).
+func readToken(stdin io.Reader) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		return strings.TrimSpace(string(b)), err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,9 +38,12 @@ func startPush(ctx context.Context, cfg *config.Config, logf func(string, ...any
 // training"). A failure leaves the folder as it is and says how to push it by hand.
 func finishPush(ctx context.Context, p *hubpush.Pusher, outputDir string, logf func(string, ...any)) error {
 	commit, err := p.Finish(ctx, "End of training")
+	var pe *hubpush.PushError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("push_to_hub: %w\n%s", err, pe.Hint())
+	}
 	if err != nil {
-		return fmt.Errorf("push_to_hub: the final push to %s failed; the trained model in %s is complete, push it with `hftrain push %s --repo-id %s`: %w",
-			p.RepoID(), outputDir, outputDir, p.RepoID(), err)
+		return fmt.Errorf("push_to_hub: the final push to %s: %w (the trained model in %s is complete)", p.RepoID(), err, outputDir)
 	}
 	logf("push_to_hub: %s (commit %s)", p.URL(), commit)
 	return nil

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/hftrain/hftrain/models/auto"
 	"github.com/hftrain/hftrain/trainer"
 	"github.com/hftrain/hftrain/trainer/checkpoint"
+	"github.com/hftrain/hftrain/trainer/modelcard"
 )
 
 // stringList is a repeatable string flag (--set k=v --set k=v).
@@ -60,6 +62,8 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.CheckImplemented(); err != nil {
 		return err
 	}
+	// Background Hub pushes log from their own goroutine: every writer shares one lock.
+	stderr = &syncWriter{w: stderr}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	resumeDir, err := resolveResume(ctx, cfg, logf)
 	if err != nil {
@@ -120,9 +124,13 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if pusher != nil {
 		modelName = path.Base(pusher.RepoID())
 	}
-	datasets := []string{filepath.Base(cfg.Data.TrainFile)} // named in the text, not the metadata
+	// A Hub dataset goes into the card's metadata; a local file is only named in its text, and
+	// only when its name says it is a file (a bare name would read as a Hub id).
+	var datasets []string
 	if job.data.hub != "" {
 		datasets = []string{job.data.hub}
+	} else if name := filepath.Base(cfg.Data.TrainFile); modelcard.IsLocalData(name) {
+		datasets = []string{name}
 	}
 	if err := writeModelCard(cfg, tr.State(), modelName, datasets, job.data.evalSplit); err != nil {
 		return err
@@ -131,6 +139,18 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return finishPush(ctx, pusher, cfg.Training.OutputDir, logf)
 	}
 	return nil
+}
+
+// syncWriter serialises writes to w (one Write call per log line or progress update).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // job is everything a run needs, resolved from the config.
