@@ -42,6 +42,9 @@ test: deps
 	$(GO) vet $(GOFLAGS_B) ./...
 	$(GO) build ./...
 	$(GO) test $(GOFLAGS_B) -count=1 -timeout 30m ./...
+	# The concurrent parts (downloads, background pushes, the CLI's Hub workflow) under the race detector.
+	$(GO) test -race -count=1 -timeout 15m ./hub/... ./trainer/hubpush ./trainer/checkpoint
+	$(GO) test -race -count=1 -timeout 15m -run 'Hub|Push|Login' ./cmd/hftrain
 
 ## bench: hftrain vs PyTorch on the same BERT-mini training step, ratios printed.
 bench: build deps-bench

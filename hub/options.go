@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// DefaultResponseHeaderTimeout bounds the wait for a reply's headers on the default
+// transport. The Hub answers a commit of many files in well under a minute; five leave a wide
+// margin.
+const DefaultResponseHeaderTimeout = 5 * time.Minute
+
 // DefaultEndpoint is the Hub used when neither Options.Endpoint nor HF_ENDPOINT is set.
 const DefaultEndpoint = "https://huggingface.co"
 
@@ -33,6 +38,10 @@ type Options struct {
 	// MaxRetries bounds the retries of one request on 429, 5xx and dropped connections
 	// (default 5; negative means none).
 	MaxRetries int
+	// ResponseHeaderTimeout bounds the wait for a reply once a request is sent, when
+	// HTTPClient is nil (default DefaultResponseHeaderTimeout). A timed-out request counts as a
+	// dropped connection: it is retried.
+	ResponseHeaderTimeout time.Duration
 	// Backoff is the first wait between retries, doubled each time up to 8 s (default 1 s).
 	// A Retry-After header overrides it.
 	Backoff time.Duration
@@ -145,7 +154,15 @@ func New(o Options) *Client {
 	}
 	base := o.HTTPClient
 	if base == nil {
-		base = &http.Client{}
+		// A server that accepts a request and never answers must not hang a run (the final
+		// push waits on it): replies must start within ResponseHeaderTimeout, which counts from
+		// the end of the request body, so long uploads are not cut.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = o.ResponseHeaderTimeout
+		if tr.ResponseHeaderTimeout <= 0 {
+			tr.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+		}
+		base = &http.Client{Transport: tr}
 	}
 	c := &Client{opts: o, origin: originOf(o.Endpoint)}
 	nf := *base

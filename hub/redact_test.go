@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTransportErrorHidesQuery: a request that fails in transport (here: a closed port) names
@@ -29,5 +30,42 @@ func TestTransportErrorHidesQuery(t *testing.T) {
 	msg := err.Error()
 	if strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "pw@") || !strings.Contains(msg, "PUT http://"+addr+"/upload/part?…") {
 		t.Errorf("error %q: want the URL without query or user info", msg)
+	}
+}
+
+// TestSilentServerTimesOut: a server that accepts connections and never answers makes a call
+// fail after ResponseHeaderTimeout (and its retries) instead of hanging.
+func TestSilentServerTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c) // read nothing, answer nothing
+		}
+	}()
+	c := New(Options{Endpoint: "http://" + ln.Addr().String(), MaxRetries: 1, Backoff: time.Millisecond,
+		ResponseHeaderTimeout: 100 * time.Millisecond, CacheDir: t.TempDir()})
+	start := time.Now()
+	_, err = c.WhoAmI(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("WhoAmI against a silent server: %v, want a timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+	ln.Close()
+	<-done
+	for _, c := range conns {
+		c.Close()
 	}
 }
