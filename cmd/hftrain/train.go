@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -471,6 +472,10 @@ func parseHubPath(v string) (repoID, revision, folder string, err error) {
 	}
 	repoID, folder = strings.Join(segs[:n], "/"), strings.Join(segs[n:], "/")
 	repoID, revision, _ = strings.Cut(repoID, "@")
+	// A revision with a slash is percent-encoded, as HfFileSystem writes it (refs%2Fpr%2F1).
+	if revision, err = url.PathUnescape(revision); err != nil {
+		return "", "", "", fmt.Errorf("resume_from_checkpoint: %q: revision: %w", v, err)
+	}
 	if revision == "" {
 		revision = "main"
 	}
@@ -495,7 +500,7 @@ func hubCheckpoint(ctx context.Context, cfg *config.Config, v string, logf func(
 	}
 	dir := filepath.Join(snap, filepath.FromSlash(folder))
 	if !isDir(dir) {
-		return "", fmt.Errorf("resume_from_checkpoint %s: %s@%s has no folder %s", v, repoID, rev, folder)
+		return "", fmt.Errorf("resume_from_checkpoint %s: %s@%s has no folder %s (the form is hf://<namespace>/<name>[@revision]/<folder>)", v, repoID, rev, folder)
 	}
 	if err := checkpoint.Verify(dir); err != nil {
 		return "", fmt.Errorf("resume_from_checkpoint %s: %w", v, err)
