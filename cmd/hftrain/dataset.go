@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hftrain/hftrain/config"
+	"github.com/hftrain/hftrain/hub"
 )
 
 // dataSource is where the training and evaluation rows come from: local files (train_file,
@@ -23,9 +27,10 @@ type dataSource struct {
 
 // resolveData finds the data files the config names. A dataset_name is fetched from the Hub as
 // datasets.load_dataset would (README configs, data/<split>-NNNNN-of-NNNNN files, split keywords,
-// or the refs/convert/parquet conversion), dataset_config_name choosing the config;
-// train_split_name (default "train") is trained on and validation_split_name (default
-// "validation" when the dataset has it) evaluated on.
+// or the refs/convert/parquet conversion), dataset_config_name choosing the config; a
+// dataset_name that is a local folder is read with the same rules, as
+// load_dataset("path/to/folder") does. train_split_name (default "train") is trained on and
+// validation_split_name (default "validation" when the dataset has it) evaluated on.
 func resolveData(ctx context.Context, cfg *config.Config, logf func(string, ...any)) (*dataSource, error) {
 	d := cfg.Data
 	if d.DatasetName == "" {
@@ -41,7 +46,13 @@ func resolveData(ctx context.Context, cfg *config.Config, logf func(string, ...a
 	if d.TrainFile != "" || d.ValidationFile != "" {
 		return nil, errors.New("set either dataset_name or train_file/validation_file, not both")
 	}
-	ds, err := hubClient(cfg, false).DatasetFiles(ctx, d.DatasetName, "main", d.DatasetConfigName)
+	var ds *hub.DatasetFiles
+	var err error
+	if isDir(d.DatasetName) {
+		ds, err = localDataset(d.DatasetName, d.DatasetConfigName)
+	} else {
+		ds, err = hubClient(cfg, false).DatasetFiles(ctx, d.DatasetName, "main", d.DatasetConfigName)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset_name %s: %w", d.DatasetName, err)
 	}
@@ -50,6 +61,9 @@ func resolveData(ctx context.Context, cfg *config.Config, logf func(string, ...a
 		names[i] = s.Name
 	}
 	where := fmt.Sprintf("dataset %s (config %s, commit %.10s)", d.DatasetName, ds.Config, ds.Commit)
+	if ds.Commit == "" {
+		where = fmt.Sprintf("dataset folder %s (config %s)", d.DatasetName, ds.Config)
+	}
 	if ds.Converted {
 		where += " from its Parquet conversion"
 	}
@@ -61,7 +75,10 @@ func resolveData(ctx context.Context, cfg *config.Config, logf func(string, ...a
 	if !ok {
 		return nil, fmt.Errorf("%s has no split %q (splits: %s); set train_split_name", where, trainSplit, strings.Join(names, ", "))
 	}
-	src := &dataSource{trainName: where + " split " + trainSplit, train: tr.Files, hub: d.DatasetName}
+	src := &dataSource{trainName: where + " split " + trainSplit, train: tr.Files}
+	if ds.Commit != "" {
+		src.hub = d.DatasetName
+	}
 	evalSplit := d.ValidationSplitName
 	if evalSplit == "" {
 		evalSplit = "validation"
@@ -80,4 +97,42 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// localDataset maps a local folder's files to splits as load_dataset("path/to/folder") does:
+// with the same rules as a Hub dataset repo (README.md configs, data/<split>-NNNNN-of-NNNNN
+// names, split keywords).
+func localDataset(dir, config string) (*hub.DatasetFiles, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	df, err := hub.ResolveDataFiles(files, readme, config)
+	if err != nil {
+		return nil, err
+	}
+	ds := &hub.DatasetFiles{RepoID: dir, Config: df.Config, Format: df.Format}
+	for _, sp := range df.Splits {
+		local := hub.DatasetSplit{Name: sp.Name, Partial: sp.Partial}
+		for _, f := range sp.Files {
+			local.Files = append(local.Files, filepath.Join(dir, filepath.FromSlash(f)))
+		}
+		ds.Splits = append(ds.Splits, local)
+	}
+	return ds, nil
 }

@@ -262,3 +262,47 @@ func TestFinalPushFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasetFolder: dataset_name naming a local folder laid out as datasets.push_to_hub lays
+// out a repo trains exactly as train_file/validation_file naming the same files; a missing split
+// is an error listing the splits there are.
+func TestDatasetFolder(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "")
+	folder := filepath.Join(dir, "reviews")
+	if err := os.MkdirAll(filepath.Join(folder, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{"train.jsonl": "train-00000-of-00001.jsonl", "val.jsonl": "validation-00000-of-00001.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(dir, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(folder, "data", dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var log bytes.Buffer
+	if err := run(ctx, []string{"--config", cfg, "--set", "max_steps=3", "--set", "output_dir=" + filepath.Join(dir, "files")}, nil, &log, &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	log.Reset()
+	sets := []string{"--config", cfg, "--set", "max_steps=3", "--set", "output_dir=" + filepath.Join(dir, "folder"),
+		"--set", "train_file=", "--set", "validation_file=", "--set", "dataset_name=" + folder}
+	if err := run(ctx, sets, nil, &log, &log); err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "dataset folder "+folder) {
+		t.Errorf("log does not name the dataset folder:\n%s", log.String())
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "files", "model.safetensors"))
+	b, _ := os.ReadFile(filepath.Join(dir, "folder", "model.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("dataset_name folder and train_file/validation_file trained different weights")
+	}
+	err := run(ctx, append(sets, "--set", "validation_split_name=dev", "--set", "overwrite_output_dir=true"), nil, &log, &log)
+	if err == nil || !strings.Contains(err.Error(), `no split "dev" (splits: train, validation)`) {
+		t.Errorf("missing split: %v", err)
+	}
+}
