@@ -49,7 +49,8 @@ type Options struct {
 	// Strategy is hub_strategy: end, every_save (the default when empty), checkpoint or
 	// all_checkpoints.
 	Strategy string
-	// Revision is the branch pushed to (hub_revision); empty means "main".
+	// Revision is the branch pushed to (hub_revision); empty means "main". A branch other
+	// than main must exist on the Hub: New refuses a missing one.
 	Revision string
 	// OutputDir is the training output folder: checkpoints are written under it and it
 	// is what gets pushed.
@@ -140,9 +141,11 @@ type Pusher struct {
 
 // New checks o, resolves the repository id as transformers' init_hf_repo does (the base
 // name of output_dir when RepoID is empty; a name without a namespace goes to the token
-// user's, found with WhoAmI), creates the repository (an existing one is fine), empties the
-// staging folder and starts the background pusher. ctx bounds the calls New makes; the
-// background pushes run until Close. Call Close when done.
+// user's, found with WhoAmI), creates the repository (an existing one is fine), checks that
+// a Revision other than main is an existing branch (an error wrapping
+// hub.ErrRevisionNotFound when not), empties the staging folder and starts the background
+// pusher. ctx bounds the calls New makes; the background pushes run until Close. Call
+// Close when done.
 func New(ctx context.Context, o Options) (*Pusher, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
@@ -166,6 +169,9 @@ func New(ctx context.Context, o Options) (*Pusher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hubpush: create %s: %w", id, err)
 	}
+	if err := checkBranch(ctx, o.Client, id, o.Revision); err != nil {
+		return nil, err
+	}
 	staging := filepath.Join(o.OutputDir, StagingDir)
 	if err := os.RemoveAll(staging); err != nil {
 		return nil, fmt.Errorf("hubpush: clean %s: %w", staging, err)
@@ -182,6 +188,26 @@ func New(ctx context.Context, o Options) (*Pusher, error) {
 	return p, nil
 }
 
+// checkBranch fails unless revision, the branch every push goes to, exists in repoID:
+// pushes to a missing branch all fail with "revision not found", and transformers would
+// create it (create_branch) where hub.Client cannot. main is not checked: the Hub makes it
+// with the repository.
+func checkBranch(ctx context.Context, c *hub.Client, repoID, revision string) error {
+	if revision == "main" {
+		return nil
+	}
+	_, err := c.RevisionCommit(ctx, "model", repoID, revision)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, hub.ErrRevisionNotFound):
+		return fmt.Errorf("hubpush: hub_revision %q does not exist in %s: create the branch first "+
+			"(huggingface_hub's create_branch, or git push of a branch) or push to main: %w", revision, repoID, err)
+	default:
+		return fmt.Errorf("hubpush: checking that hub_revision %q exists in %s: %w", revision, repoID, err)
+	}
+}
+
 // RepoID returns the resolved repository id, "namespace/name".
 func (p *Pusher) RepoID() string { return p.repoID }
 
@@ -191,9 +217,11 @@ func (p *Pusher) URL() string { return p.url }
 // Saved is called right after a checkpoint folder is complete, before rotation may delete
 // it. For every strategy but "end", it copies the checkpoint's modeling files into
 // output_dir (as _push_from_checkpoint), snapshots what is to be pushed into the staging
-// folder and queues it for the background goroutine, replacing a queued older snapshot. It
-// never waits on the network: its errors are local ones (a snapshot that could not be
-// made), and a push that fails later is only logged.
+// folder and queues it for the background goroutine, replacing a queued older snapshot
+// (all_checkpoints keeps older checkpoint folders queued, dropping the oldest when two
+// already wait; see the package doc). It never waits on the network: its errors are local
+// ones (a snapshot that could not be made, or ErrClosed after Finish or Close), and a push
+// that fails later is only logged.
 func (p *Pusher) Saved(ctx context.Context, checkpointDir string, step int, epoch float64) error {
 	if p.o.Strategy == StrategyEnd {
 		return nil
@@ -201,15 +229,26 @@ func (p *Pusher) Saved(ctx context.Context, checkpointDir string, step int, epoc
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("hubpush: snapshot of %s: %w", checkpointDir, err)
 	}
-	p.saveMu.Lock()
+	p.saveMu.Lock() // Close and Finish wait for it before they touch the staging folder
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
 	stopped := p.closed || p.finishing
+	var dropped *job
+	if !stopped {
+		dropped = p.makeRoomLocked()
+	}
 	p.seq++
 	seq := p.seq
 	p.mu.Unlock()
 	if stopped {
 		return fmt.Errorf("hubpush: snapshot of %s after Finish or Close: %w", checkpointDir, ErrClosed)
+	}
+	if dropped != nil {
+		_ = os.RemoveAll(dropped.dir) // staging only
+		p.o.Logf("warning: hub: %s (step %d) will not be pushed: the pushes are slower than the saves, and all_checkpoints "+
+			"keeps at most %d checkpoints waiting behind the push in progress (each snapshot holds a whole checkpoint "+
+			"folder on disk until it is pushed); the newer %s is queued instead",
+			dropped.ckptPath, dropped.step, maxWaitingCheckpoints, filepath.Base(filepath.Clean(checkpointDir)))
 	}
 	j, err := p.snapshot(checkpointDir, seq, step, epoch)
 	if err != nil {
@@ -341,9 +380,20 @@ func (p *Pusher) Finish(ctx context.Context, message string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(p.staging, "final")
+	// Under saveMu, so that a Close that has begun (and will remove the staging folder)
+	// is seen and no snapshot is made after its removal.
+	p.saveMu.Lock()
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		p.saveMu.Unlock()
+		return "", ErrClosed
+	}
 	_ = os.RemoveAll(dir) // left by an earlier failed Finish
 	defer os.RemoveAll(dir)
 	n, err := snapshotOutput(p.o.OutputDir, dir, p.link)
+	p.saveMu.Unlock()
 	if err != nil {
 		return "", fmt.Errorf("hubpush: snapshot of %s: %w", p.o.OutputDir, err)
 	}
@@ -357,8 +407,10 @@ func (p *Pusher) Finish(ctx context.Context, message string) (string, error) {
 	return commit, nil
 }
 
-// Close stops the background pushes (one in flight is cancelled), waits for the goroutine
-// to return and removes the staging folder. It is safe to call more than once.
+// Close stops the background pushes (one in flight is cancelled), waits for a Saved that
+// is making its snapshot and for the goroutine to return, and removes the staging folder.
+// It is safe to call more than once, and concurrently with the other methods: a Saved
+// after it returns ErrClosed and creates nothing.
 func (p *Pusher) Close() error {
 	p.mu.Lock()
 	already := p.closed
@@ -370,6 +422,11 @@ func (p *Pusher) Close() error {
 	p.waiters = nil
 	p.mu.Unlock()
 	p.cancel()
+	// A Saved (or Finish's snapshot) that began before closed was set may still be writing
+	// into the staging folder; once it lets go of saveMu, any later one sees closed and
+	// writes nothing, so the removal below is final.
+	p.saveMu.Lock()
+	p.saveMu.Unlock()
 	<-p.done
 	if already {
 		return nil

@@ -194,7 +194,8 @@ func TestSavedDoesNotWait(t *testing.T) {
 }
 
 // TestNewestWins: while a push is held, three more saves come; only the newest push of
-// output_dir is kept, and all_checkpoints still pushes every checkpoint folder.
+// output_dir is kept, and all_checkpoints still pushes the checkpoint folders that the
+// bound on waiting checkpoints keeps (see TestAllCheckpointsBound).
 func TestNewestWins(t *testing.T) {
 	tests := []struct {
 		strategy  string
@@ -209,11 +210,12 @@ func TestNewestWins(t *testing.T) {
 			notPushed: []string{"Training in progress, step 2", "Training in progress, step 3"},
 		},
 		{
+			// At most two checkpoints wait behind the one uploading: step 2's is dropped.
 			strategy: "all_checkpoints",
-			staged:   []string{"1", "1/checkpoint", "1/root", "2", "2/checkpoint", "3", "3/checkpoint", "4", "4/checkpoint", "4/root"},
+			staged:   []string{"1", "1/checkpoint", "1/root", "3", "3/checkpoint", "4", "4/checkpoint", "4/root"},
 			pushed: []string{"Training in progress, step 1", "Training in progress, step 4", "Training in progress, step 1, checkpoint",
-				"Training in progress, step 2, checkpoint", "Training in progress, step 3, checkpoint", "Training in progress, step 4, checkpoint"},
-			notPushed: []string{"Training in progress, step 2", "Training in progress, step 3"},
+				"Training in progress, step 3, checkpoint", "Training in progress, step 4, checkpoint"},
+			notPushed: []string{"Training in progress, step 2", "Training in progress, step 3", "Training in progress, step 2, checkpoint"},
 		},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,36 @@ func (p *Pusher) enqueue(j *job) error {
 	return nil
 }
 
+// maxWaitingCheckpoints bounds the all_checkpoints jobs waiting behind the one being
+// pushed: each holds a snapshot of a whole checkpoint folder (hard links, or a copy), whose
+// disk space checkpoint rotation cannot free until the job is pushed or dropped.
+const maxWaitingCheckpoints = 2
+
+// makeRoomLocked is called by Saved before it snapshots a new checkpoint: when
+// all_checkpoints already has maxWaitingCheckpoints checkpoint jobs waiting, it takes the
+// oldest out of the queue and returns it for the caller to remove and report (transformers
+// itself skips a push while one is in progress). p.mu is held.
+func (p *Pusher) makeRoomLocked() *job {
+	if p.o.Strategy != StrategyAllCheckpoints {
+		return nil // the newer snapshot supersedes the older: at most one waits
+	}
+	waiting, oldest := 0, -1
+	for i, q := range p.queue {
+		if q.ckptPath != "" {
+			if oldest < 0 {
+				oldest = i
+			}
+			waiting++
+		}
+	}
+	if waiting < maxWaitingCheckpoints {
+		return nil
+	}
+	j := p.queue[oldest]
+	p.queue = append(p.queue[:oldest:oldest], p.queue[oldest+1:]...)
+	return j
+}
+
 func (p *Pusher) signal() {
 	select {
 	case p.wake <- struct{}{}:
@@ -119,12 +149,34 @@ func (p *Pusher) push(j *job) {
 	}
 }
 
+// warn logs a failed background push. Only an error that another try may fix promises
+// one; a permanent one says what is wrong, and, for one that concerns the repository or
+// the token, that later pushes will fail the same way.
 func (p *Pusher) warn(j *job, err error) {
 	if p.ctx.Err() != nil {
 		p.o.Logf("hub: the push of step %d to %s was stopped: %v", j.step, p.repoID, err)
 		return
 	}
-	p.o.Logf("warning: hub: the push of step %d to %s failed; training continues and the next push will try again: %v", j.step, p.repoID, err)
+	if retryable(err) {
+		p.o.Logf("warning: hub: the push of step %d to %s failed; training continues and the next push will try again: %v", j.step, p.repoID, err)
+		return
+	}
+	var why string
+	switch {
+	case errors.Is(err, hub.ErrUnauthorized):
+		why = "the Hub refused the token: it needs write access to " + p.repoID
+	case errors.Is(err, hub.ErrRepoNotFound):
+		why = "the repository " + p.repoID + " is not found (deleted, renamed, or not visible to the token)"
+	case errors.Is(err, hub.ErrRevisionNotFound):
+		why = fmt.Sprintf("the branch %q does not exist in %s", p.o.Revision, p.repoID)
+	}
+	if why != "" {
+		p.o.Logf("warning: hub: the push of step %d to %s failed and will not be retried: %s; training continues, "+
+			"but later pushes and the final one will fail the same way until this is fixed: %v", j.step, p.repoID, why, err)
+		return
+	}
+	p.o.Logf("warning: hub: the push of step %d to %s failed and will not be retried (another try cannot fix this error); "+
+		"training continues: %v", j.step, p.repoID, err)
 }
 
 // upload pushes folder to pathInRepo in one commit, retrying failures that another try
