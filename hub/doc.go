@@ -1,7 +1,12 @@
 // Package hub downloads files and snapshots of Hugging Face Hub repositories into the on-disk
-// cache that Python's huggingface_hub uses, so that hftrain and Python share one cache, and
-// pushes to the Hub as huggingface_hub's HfApi does (CreateRepo, CreateCommit, UploadFolder,
-// WhoAmI).
+// cache that Python's huggingface_hub uses, so that hftrain and Python share one cache, finds a
+// dataset repo's data files per config and split as datasets.load_dataset does (DatasetFiles,
+// ResolveDataFiles, the refs/convert/parquet conversion), pushes to the Hub as
+// huggingface_hub's HfApi does (CreateRepo, CreateCommit, UploadFolder, WhoAmI), and keeps the
+// token file where huggingface_hub keeps it (TokenPath, SaveToken).
+//
+// It is its own package, importing nothing else of hftrain, because the Hub protocol and the
+// cache layout are a contract with other tools rather than part of training.
 //
 // The cache layout under the cache root (HF_HUB_CACHE) is huggingface_hub's:
 //
