@@ -175,7 +175,7 @@ func (c repoCache) writeRef(rev, commit string) error {
 	if old, err := c.readRef(rev); err == nil && old == commit {
 		return nil
 	}
-	return writeFileAtomic(c.ref(rev), []byte(commit))
+	return writeFileAtomic(c.ref(rev), []byte(commit), 0o644, 0o777)
 }
 
 // resolveCommit maps rev to a commit using only the cache: a full hash is itself, anything
@@ -255,25 +255,30 @@ func ensureRoot(root string) error {
 		return nil
 	}
 	// Another process may write it at the same time; the content is identical.
-	return writeFileAtomic(tag, []byte(cacheDirTag))
+	return writeFileAtomic(tag, []byte(cacheDirTag), 0o644, 0o777)
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+// writeFileAtomic writes data to a temporary file beside path, syncs it, gives it perm and renames
+// it into place, creating missing folders with dirPerm.
+func writeFileAtomic(path string, data []byte, perm, dirPerm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), dirPerm); err != nil {
 		return fmt.Errorf("hub: %s: %w", path, err)
 	}
+	// CreateTemp makes the file 0600, so nothing is readable by others before the chmod.
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("hub: %s: %w", path, err)
 	}
 	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
 	cerr := f.Close()
 	if werr == nil {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
+		werr = os.Chmod(f.Name(), perm)
 	}
 	if werr == nil {
 		werr = os.Rename(f.Name(), path)

@@ -58,53 +58,7 @@ func globRegexp(pat string) (*regexp.Regexp, error) {
 
 // segmentRegexp translates one path segment of a glob: "*" is any run of non-"/"
 // characters, "?" one of them, "[seq]" / "[!seq]" a set, a "[" without "]" a literal.
-func segmentRegexp(seg string) string {
-	var b strings.Builder
-	rs := []rune(seg)
-	for i := 0; i < len(rs); i++ {
-		switch ch := rs[i]; ch {
-		case '*':
-			b.WriteString(`[^/]*`)
-		case '?':
-			b.WriteString(`[^/]`)
-		case '[':
-			j := i + 1
-			if j < len(rs) && rs[j] == '!' {
-				j++
-			}
-			if j < len(rs) && rs[j] == ']' {
-				j++
-			}
-			for j < len(rs) && rs[j] != ']' {
-				j++
-			}
-			if j >= len(rs) {
-				b.WriteString(`\[`)
-				continue
-			}
-			set := rs[i+1 : j]
-			b.WriteByte('[')
-			if len(set) > 0 && set[0] == '!' {
-				b.WriteByte('^')
-				set = set[1:]
-			} else if len(set) > 0 && set[0] == '^' {
-				b.WriteString(`\^`)
-				set = set[1:]
-			}
-			for _, r := range set {
-				if r == '\\' || r == '[' || r == ']' {
-					b.WriteByte('\\')
-				}
-				b.WriteRune(r)
-			}
-			b.WriteByte(']')
-			i = j
-		default:
-			b.WriteString(regexp.QuoteMeta(string(ch)))
-		}
-	}
-	return b.String()
-}
+func segmentRegexp(seg string) string { return translateGlob(seg, `[^/]*`, `[^/]`) }
 
 // hasMagic reports whether a pattern has glob characters (Python glob.has_magic).
 func hasMagic(p string) bool { return strings.ContainsAny(p, "*?[") }

@@ -149,15 +149,21 @@ func compilePatterns(patterns []string) (func(string) bool, error) {
 // run of characters (including "/"), "?" one character, "[seq]" / "[!seq]" a set, and a "["
 // without its "]" a literal.
 func fnmatchRegexp(pat string) string {
+	return `(?s)\A` + translateGlob(pat, ".*", ".") + `\z`
+}
+
+// translateGlob translates the glob pat to a regular expression body, with star and one as the
+// translations of "*" and "?": "[seq]" / "[!seq]" is a set and a "[" without its "]" a
+// literal, as fnmatch.translate does.
+func translateGlob(pat, star, one string) string {
 	var b strings.Builder
-	b.WriteString(`(?s)\A`)
 	rs := []rune(pat)
 	for i := 0; i < len(rs); i++ {
 		switch ch := rs[i]; ch {
 		case '*':
-			b.WriteString(".*")
+			b.WriteString(star)
 		case '?':
-			b.WriteString(".")
+			b.WriteString(one)
 		case '[':
 			j := i + 1
 			if j < len(rs) && rs[j] == '!' {
@@ -194,6 +200,5 @@ func fnmatchRegexp(pat string) string {
 			b.WriteString(regexp.QuoteMeta(string(ch)))
 		}
 	}
-	b.WriteString(`\z`)
 	return b.String()
 }

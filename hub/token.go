@@ -3,7 +3,6 @@ package hub
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -31,31 +30,7 @@ func SaveToken(path, token string) error {
 	if strings.ContainsAny(token, " \t\r\n") {
 		return errors.New("hub: save token: the token contains whitespace")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("hub: save token: %w", err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".token-*")
-	if err != nil {
-		return fmt.Errorf("hub: save token: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("hub: save token: %w", err)
-	}
-	if _, err := f.WriteString(token); err != nil {
-		f.Close()
-		return fmt.Errorf("hub: save token: %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("hub: save token: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("hub: save token: %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeFileAtomic(path, []byte(token), 0o600, 0o700); err != nil {
 		return fmt.Errorf("hub: save token: %w", err)
 	}
 	return nil
