@@ -224,25 +224,3 @@ func (b *Batcher) Collate(indices []int) Batch {
 	}
 	return bt
 }
-
-// ShardOrder returns the batches of epoch e that rank (of world processes)
-// trains on: batch k goes to rank k % world, as accelerate's
-// BatchSamplerShard deals them. Every rank gets the same number of batches so
-// that collectives stay in step: when the epoch does not divide evenly, the
-// last ranks wrap around to the first batches of the epoch (accelerate's
-// even_batches).
-func (b *Batcher) ShardOrder(e, rank, world int) ([][]int, error) {
-	if world <= 0 || rank < 0 || rank >= world {
-		return nil, fmt.Errorf("data: batcher: rank %d of world %d", rank, world)
-	}
-	order := b.Order(e)
-	if len(order) == 0 {
-		return nil, nil
-	}
-	per := (len(order) + world - 1) / world
-	out := make([][]int, per)
-	for k := range out {
-		out[k] = order[(k*world+rank)%len(order)]
-	}
-	return out, nil
-}

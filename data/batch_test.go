@@ -281,36 +281,3 @@ func TestSplitValidation(t *testing.T) {
 		t.Error("0% should hold out nothing")
 	}
 }
-
-func TestShardOrder(t *testing.T) {
-	d := lengthsDataset(variedLengths(103))
-	b, err := NewBatcher(d, BatchOptions{BatchSize: 10, Shuffle: true, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	order := b.Order(2) // 11 batches
-	world := 4
-	seen := map[int]int{}
-	for rank := 0; rank < world; rank++ {
-		shard, err := b.ShardOrder(2, rank, world)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(shard) != 3 {
-			t.Fatalf("rank %d has %d batches, want 3", rank, len(shard))
-		}
-		for k, batch := range shard {
-			want := order[(k*world+rank)%len(order)]
-			if !reflect.DeepEqual(batch, want) {
-				t.Errorf("rank %d batch %d = %v, want %v", rank, k, batch, want)
-			}
-			seen[batch[0]]++
-		}
-	}
-	if len(seen) != len(order) {
-		t.Errorf("%d distinct batches dealt, want all %d", len(seen), len(order))
-	}
-	if _, err := b.ShardOrder(0, 4, 4); err == nil {
-		t.Error("rank == world accepted")
-	}
-}

@@ -19,7 +19,8 @@
 //     (seed, epoch), groups rows of similar length (mega-batches of 50 batches,
 //     like transformers' LengthGroupedSampler), and pads every batch to a
 //     bucket length so that a fixed-shape graph can be reused per bucket.
-//     ShardOrder deals the batches to the ranks of a distributed run.
+//     A distributed run cuts global batches (every rank's rows) and the
+//     trainer deals their rows to the ranks.
 //
 // Tables, Datasets and Batchers are read-only once built and safe for
 // concurrent readers. Row numbers in errors are 0-based row indices; JSON

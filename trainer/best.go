@@ -66,7 +66,7 @@ func (t *Trainer) afterCheckpoint(dir string) error {
 		// trainer_state.json inside the checkpoint was written before this was known; transformers
 		// has the same order and so the same gap: the next checkpoint and the final state carry it.
 	}
-	if t.args.SaveTotalLimit <= 0 {
+	if t.args.SaveTotalLimit <= 0 || !t.isMain() {
 		return nil
 	}
 	best := ""
@@ -92,15 +92,22 @@ func (t *Trainer) loadBest(ctx context.Context) error {
 	if t.opts.Reload == nil {
 		return fmt.Errorf("trainer: load_best_model_at_end needs Options.Reload")
 	}
-	if err := checkpoint.Verify(dir); err != nil {
-		return fmt.Errorf("trainer: load_best_model_at_end: %w", err)
+	// Rank 0 reads the checkpoint it wrote; the other ranks (which may not see its disk) get the
+	// weights by broadcast.
+	if t.isMain() {
+		if err := checkpoint.Verify(dir); err != nil {
+			return fmt.Errorf("trainer: load_best_model_at_end: %w", err)
+		}
+		m, err := t.opts.Reload(ctx, dir)
+		if err != nil {
+			return fmt.Errorf("trainer: load_best_model_at_end: %w", err)
+		}
+		t.log.Printf("loading best model from %s (%s %.4g at step %d)", filepath.Base(dir), t.args.metricKey(), *t.state.BestMetric, *t.state.BestGlobalStep)
+		t.model = m
 	}
-	m, err := t.opts.Reload(ctx, dir)
-	if err != nil {
-		return fmt.Errorf("trainer: load_best_model_at_end: %w", err)
+	if err := t.broadcastParams(ctx); err != nil {
+		return err
 	}
-	t.log.Printf("loading best model from %s (%s %.4g at step %d)", filepath.Base(dir), t.args.metricKey(), *t.state.BestMetric, *t.state.BestGlobalStep)
-	t.model = m
 	t.evals.lastStep = -1 // evaluate the loaded model
 	return nil
 }

@@ -141,12 +141,12 @@ func (h *checkpointHook) AfterEpoch(ctx context.Context, t *Trainer, _ int) erro
 }
 
 func (h *checkpointHook) checkpoint(ctx context.Context, t *Trainer) error {
-	dir, err := t.saveCheckpoint(h.saveExtras)
+	dir, err := t.saveCheckpoint(ctx, h.saveExtras)
 	if err != nil {
 		return fmt.Errorf("trainer: saving a checkpoint at step %d: %w", t.state.GlobalStep, err)
 	}
 	t.log.Printf("saved checkpoint %s", dir)
-	if t.opts.OnCheckpoint != nil {
+	if t.opts.OnCheckpoint != nil && t.isMain() {
 		if err := t.opts.OnCheckpoint(ctx, dir, t.state.GlobalStep, t.state.Epoch); err != nil {
 			return fmt.Errorf("trainer: after checkpoint %s: %w", dir, err)
 		}
@@ -155,6 +155,9 @@ func (h *checkpointHook) checkpoint(ctx context.Context, t *Trainer) error {
 }
 
 func (h *checkpointHook) AfterTrain(_ context.Context, t *Trainer) error {
+	if !t.isMain() {
+		return nil
+	}
 	if err := t.model.Save(t.args.OutputDir); err != nil {
 		return fmt.Errorf("trainer: saving the final model to %s: %w", t.args.OutputDir, err)
 	}

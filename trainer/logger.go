@@ -85,8 +85,20 @@ func (l *Logger) Write(e LogEntry) error {
 	return nil
 }
 
-// record appends an entry to the file only.
+// NewConsoleLogger is a Logger without a log file: the ranks other than 0 of a distributed run
+// print through it and leave output_dir to rank 0.
+func NewConsoleLogger(out io.Writer) *Logger {
+	if out == nil {
+		out = io.Discard
+	}
+	return &Logger{out: out}
+}
+
+// record appends an entry to the file only (nothing for a console logger).
 func (l *Logger) record(e LogEntry) error {
+	if l.buf == nil {
+		return nil
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("trainer: encoding a log entry: %w", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hftrain/hftrain/trainer/checkpoint"
@@ -66,12 +67,16 @@ type schedulerState struct {
 	LastLR      float64 `json:"last_lr"`
 }
 
-// rngState is rng_state.json: every random stream the run uses, per rank.
+// rngState is rng_state.json: every random stream the run uses, per rank (as transformers saves
+// rng_state_<rank>.pth for each process).
 type rngState struct {
-	Ranks []struct {
-		Rank    int    `json:"rank"`
-		Dropout string `json:"dropout"` // the model's dropout PCG state, base64
-	} `json:"ranks"`
+	Ranks []rankRNG `json:"ranks"`
+}
+
+// rankRNG is one rank's streams.
+type rankRNG struct {
+	Rank    int    `json:"rank"`
+	Dropout string `json:"dropout"` // the model's dropout PCG state, base64
 }
 
 // rngModel is implemented by models whose dropout stream can be saved (models.Classifier).
@@ -80,55 +85,108 @@ type rngModel interface {
 	SetRNGState([]byte) error
 }
 
-// saveCheckpoint writes output_dir/checkpoint-<step>/ with everything a resume needs.
-func (t *Trainer) saveCheckpoint(saveExtras func(string) error) (string, error) {
-	return checkpoint.Save(context.Background(), t.args.OutputDir, t.state.GlobalStep, func(dir string) error {
-		if err := t.model.Save(dir); err != nil {
-			return err
-		}
-		if saveExtras != nil {
-			if err := saveExtras(dir); err != nil {
-				return err
-			}
-		}
-		st, err := t.opt.State()
+// saveCheckpoint writes output_dir/checkpoint-<step>/ with everything a resume needs. Every rank
+// calls it: the ranks' RNG states are gathered, rank 0 writes the folder, and its outcome is shared,
+// so that no rank goes on past a checkpoint that is not complete and every rank reports a failure.
+func (t *Trainer) saveCheckpoint(ctx context.Context, saveExtras func(string) error) (string, error) {
+	rngs, err := t.gatherRNG(ctx)
+	if err != nil {
+		return "", err
+	}
+	var dir string
+	if t.isMain() {
+		dir, err = checkpoint.Save(ctx, t.args.OutputDir, t.state.GlobalStep, func(dir string) error {
+			return t.writeCheckpointFiles(dir, saveExtras, rngs)
+		}, checkpoint.Options{Fault: t.opts.Fault})
+	}
+	if t.group.Size() == 1 {
+		return dir, err
+	}
+	return t.shareOutcome(ctx, "saving the checkpoint", dir, err)
+}
+
+// shareOutcome gives every rank rank 0's result (a path or an error): the all-gather is also the
+// barrier that keeps the other ranks behind rank 0's work.
+func (t *Trainer) shareOutcome(ctx context.Context, what, dir string, err error) (string, error) {
+	msg := "ok:" + dir
+	if err != nil {
+		msg = "error:" + err.Error()
+	}
+	if !t.isMain() {
+		msg = ""
+	}
+	all, gerr := t.group.AllGather(ctx, []byte(msg))
+	if gerr != nil {
+		return "", errors.Join(err, fmt.Errorf("%s: %w", what, gerr))
+	}
+	if err != nil {
+		return "", err
+	}
+	if rest, ok := strings.CutPrefix(string(all[0]), "error:"); ok {
+		return "", fmt.Errorf("%s: rank 0 failed: %s", what, rest)
+	}
+	return strings.TrimPrefix(string(all[0]), "ok:"), nil
+}
+
+// gatherRNG collects every rank's dropout stream state, by rank (empty for a model without one).
+func (t *Trainer) gatherRNG(ctx context.Context) ([][]byte, error) {
+	var mine []byte
+	if m, ok := t.model.(rngModel); ok {
+		b, err := m.RNGState()
 		if err != nil {
+			return nil, err
+		}
+		mine = b
+	}
+	all, err := t.group.AllGather(ctx, mine)
+	if err != nil {
+		return nil, fmt.Errorf("gathering the ranks' RNG states: %w", err)
+	}
+	return all, nil
+}
+
+// writeCheckpointFiles fills a checkpoint folder (rank 0 only).
+func (t *Trainer) writeCheckpointFiles(dir string, saveExtras func(string) error, rngs [][]byte) error {
+	if err := t.model.Save(dir); err != nil {
+		return err
+	}
+	if saveExtras != nil {
+		if err := saveExtras(dir); err != nil {
 			return err
 		}
-		if err := checkpoint.SaveOptimizer(filepath.Join(dir, OptimizerFile), st); err != nil {
-			return err
+	}
+	st, err := t.opt.State()
+	if err != nil {
+		return err
+	}
+	if err := checkpoint.SaveOptimizer(filepath.Join(dir, OptimizerFile), st); err != nil {
+		return err
+	}
+	if err := checkpoint.WriteJSON(filepath.Join(dir, SchedulerFile), schedulerState{
+		Name: t.args.Scheduler, BaseLR: t.args.LearningRate, WarmupSteps: t.warmup, TotalSteps: t.state.MaxSteps,
+		LastStep: t.state.GlobalStep, LastLR: t.sched.LR(t.state.GlobalStep),
+	}); err != nil {
+		return err
+	}
+	var rs rngState
+	if _, ok := t.model.(rngModel); ok {
+		for r, b := range rngs {
+			rs.Ranks = append(rs.Ranks, rankRNG{Rank: r, Dropout: base64.StdEncoding.EncodeToString(b)})
 		}
-		if err := checkpoint.WriteJSON(filepath.Join(dir, SchedulerFile), schedulerState{
-			Name: t.args.Scheduler, BaseLR: t.args.LearningRate, WarmupSteps: t.warmup, TotalSteps: t.state.MaxSteps,
-			LastStep: t.state.GlobalStep, LastLR: t.sched.LR(t.state.GlobalStep),
-		}); err != nil {
-			return err
-		}
-		var rs rngState
-		if m, ok := t.model.(rngModel); ok {
-			b, err := m.RNGState()
-			if err != nil {
-				return err
-			}
-			rs.Ranks = append(rs.Ranks, struct {
-				Rank    int    `json:"rank"`
-				Dropout string `json:"dropout"`
-			}{0, base64.StdEncoding.EncodeToString(b)})
-		}
-		if err := checkpoint.WriteJSON(filepath.Join(dir, RNGStateFile), rs); err != nil {
-			return err
-		}
-		if err := checkpoint.WriteTrainerState(filepath.Join(dir, TrainerStateFile), t.trainerState()); err != nil {
-			return err
-		}
-		return checkpoint.WriteJSON(filepath.Join(dir, RunStateFile), t.runState())
-	}, checkpoint.Options{Fault: t.opts.Fault})
+	}
+	if err := checkpoint.WriteJSON(filepath.Join(dir, RNGStateFile), rs); err != nil {
+		return err
+	}
+	if err := checkpoint.WriteTrainerState(filepath.Join(dir, TrainerStateFile), t.trainerState()); err != nil {
+		return err
+	}
+	return checkpoint.WriteJSON(filepath.Join(dir, RunStateFile), t.runState())
 }
 
 func (t *Trainer) runState() runState {
 	rs := runState{
 		FormatVersion: runStateVersion, Cursor: t.cursor, SamplesSeen: t.state.SamplesSeen,
-		WorldSize: 1, TrainBatchSize: t.args.TrainBatchSize, GradAccum: t.args.GradAccum,
+		WorldSize: t.group.Size(), TrainBatchSize: t.args.TrainBatchSize, GradAccum: t.args.GradAccum,
 		Seed: t.args.Seed, Shuffle: t.args.Shuffle, DropLast: t.args.DropLast,
 		MaxSeqLength: t.args.MaxSeqLength, NumExamples: t.numTrain, Config: t.opts.RunConfig,
 	}
@@ -193,7 +251,7 @@ func (t *Trainer) restore(dir string) error {
 	}{
 		{"per_device_train_batch_size", rs.TrainBatchSize, t.args.TrainBatchSize},
 		{"gradient_accumulation_steps", rs.GradAccum, t.args.GradAccum},
-		{"world size", rs.WorldSize, 1},
+		{"world size (number of processes)", rs.WorldSize, t.group.Size()},
 		{"seed (data order)", rs.Seed, t.args.Seed},
 		{"shuffle", rs.Shuffle, t.args.Shuffle},
 		{"dataloader_drop_last", rs.DropLast, t.args.DropLast},
@@ -224,10 +282,11 @@ func (t *Trainer) restore(dir string) error {
 		return fmt.Errorf("trainer: resume: %w", err)
 	}
 	if m, ok := t.model.(rngModel); ok {
-		if len(rng.Ranks) == 0 {
-			return fmt.Errorf("trainer: resume: %s has no state for rank 0", RNGStateFile)
+		r := t.group.Rank()
+		if r >= len(rng.Ranks) || rng.Ranks[r].Rank != r {
+			return fmt.Errorf("trainer: resume: %s has no state for rank %d", RNGStateFile, r)
 		}
-		b, err := base64.StdEncoding.DecodeString(rng.Ranks[0].Dropout)
+		b, err := base64.StdEncoding.DecodeString(rng.Ranks[r].Dropout)
 		if err == nil {
 			err = m.SetRNGState(b)
 		}
@@ -285,12 +344,12 @@ func (t *Trainer) restore(dir string) error {
 var ErrInterrupted = errors.New("training interrupted")
 
 // interrupted saves a checkpoint at the current step and explains how to resume.
-func (t *Trainer) interrupted(cause error) error {
+func (t *Trainer) interrupted(ctx context.Context, cause error) error {
 	if t.state.GlobalStep == 0 {
 		return fmt.Errorf("trainer: %w before the first step (%v); nothing to save", ErrInterrupted, cause)
 	}
 	start := time.Now()
-	dir, err := t.saveCheckpoint(t.opts.SaveExtras)
+	dir, err := t.saveCheckpoint(ctx, t.opts.SaveExtras)
 	if err != nil {
 		return fmt.Errorf("trainer: %w at step %d, and saving a checkpoint failed: %v", ErrInterrupted, t.state.GlobalStep, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hftrain/hftrain/data"
+	"github.com/hftrain/hftrain/distributed"
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/optim"
 	"github.com/hftrain/hftrain/trainer/tensorboard"
@@ -37,6 +38,9 @@ type Trainer struct {
 	state  State
 	cursor Cursor // where the next micro-batch comes from
 	opts   Options
+
+	group  distributed.Group // the data-parallel ranks (Single when alone)
+	bucket []float32         // gradients + loss packed for the all-reduce
 }
 
 // State is the progress of a run, in the terms of Hugging Face's TrainerState.
@@ -85,6 +89,10 @@ type Options struct {
 	// save_total_limit rotation may delete older ones (push_to_hub takes its snapshot here).
 	// An error stops training, so it must only report local failures.
 	OnCheckpoint func(ctx context.Context, dir string, step int, epoch float64) error
+	// Group is the data-parallel group this process trains in; nil trains alone. Every rank
+	// calls New and Train with the same arguments and data; rank 0 alone writes output_dir
+	// (log file, TensorBoard, checkpoints, final model) and the terminal, and calls OnCheckpoint.
+	Group distributed.Group
 }
 
 // New prepares a run: batches, optimizer with Hugging Face's parameter groups, LR schedule.
@@ -95,15 +103,20 @@ func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, e
 	if train == nil || len(train.Examples) == 0 {
 		return nil, errors.New("trainer: the training set is empty")
 	}
+	group := o.Group
+	if group == nil {
+		group = distributed.Single()
+	}
 	buckets := data.DefaultBuckets(args.MaxSeqLength)
+	// The batcher cuts global batches (every rank's rows of one micro-step); shard picks ours.
 	tb, err := data.NewBatcher(train, data.BatchOptions{
-		BatchSize: args.TrainBatchSize, Shuffle: args.Shuffle, Seed: args.Seed,
+		BatchSize: args.TrainBatchSize * group.Size(), Shuffle: args.Shuffle, Seed: args.Seed,
 		PadID: args.PadID, Buckets: buckets, DropLast: args.DropLast,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("trainer: training batches: %w", err)
 	}
-	t := &Trainer{args: args, model: m, train: tb, numTrain: len(train.Examples), info: m.Info(), evalDS: o.Eval}
+	t := &Trainer{args: args, model: m, train: tb, numTrain: len(train.Examples), info: m.Info(), evalDS: o.Eval, group: group}
 	if o.Eval != nil && len(o.Eval.Examples) > 0 {
 		t.eval, err = data.NewBatcher(o.Eval, data.BatchOptions{
 			BatchSize: args.EvalBatchSize, PadID: args.PadID, Buckets: buckets,
@@ -138,11 +151,15 @@ func New(args Args, m models.Model, train *data.Dataset, o Options) (*Trainer, e
 	if err != nil {
 		return nil, fmt.Errorf("trainer: lr_scheduler_type: %w", err)
 	}
-	t.log, err = NewLogger(args.OutputDir, o.Out)
-	if err != nil {
-		return nil, err
+	if t.isMain() {
+		t.log, err = NewLogger(args.OutputDir, o.Out)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		t.log = NewConsoleLogger(nil)
 	}
-	if o.TensorBoardDir != "" {
+	if o.TensorBoardDir != "" && t.isMain() {
 		if t.tb, err = tensorboard.NewWriter(o.TensorBoardDir); err != nil {
 			t.log.Close()
 			return nil, fmt.Errorf("trainer: %w", err)
@@ -195,9 +212,13 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 			}
 		}
 	}()
-	t.log.Printf("training %s (%s): %d examples, %d epochs, %d optimizer steps (batch %d x accumulation %d)",
+	t.log.Printf("training %s (%s): %d examples, %d epochs, %d optimizer steps (batch %d x accumulation %d%s)",
 		t.info.Architecture, t.info.ProblemType, t.numTrain, t.state.NumTrainEpochs, t.state.MaxSteps,
-		t.args.TrainBatchSize, t.args.GradAccum)
+		t.args.TrainBatchSize, t.args.GradAccum, worldNote(t.group.Size()))
+	// DistributedDataParallel's first act: every rank starts from rank 0's weights.
+	if err := t.broadcastParams(ctx); err != nil {
+		return err
+	}
 	start := time.Now()
 	progress := newProgress(t.log, t.state.MaxSteps, !t.args.DisableProgress)
 	// Hooks (evaluation, checkpoints) of an update finish even when a signal arrives meanwhile;
@@ -207,20 +228,27 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 		// The order of an epoch is a pure function of (seed, epoch), so a resumed run starts at
 		// its micro-batch without replaying anything before it.
 		order := t.train.Order(epoch)
+		epochFirst := order[0] // the rows that pad a short last batch, as DistributedSampler repeats
 		first := 0
 		if epoch == t.cursor.Epoch {
 			first = t.cursor.Next
 		}
 		for i := first; i < len(order) && t.state.GlobalStep < t.state.MaxSteps; i += t.args.GradAccum {
-			if err := ctx.Err(); err != nil {
-				return t.interrupted(err)
+			// Alone, a signal stops the run before the next update. In a group the ranks must agree
+			// on the step they stop at: each one's flag travels with the gradients (step), and all
+			// stop after the update in which any rank saw it.
+			if err := ctx.Err(); err != nil && t.group.Size() == 1 {
+				return t.interrupted(hctx, err)
 			}
 			window := make([]data.Batch, 0, t.args.GradAccum)
+			rows := 0 // of every rank, padding included
 			for _, idx := range order[i:min(i+t.args.GradAccum, len(order))] {
-				window = append(window, t.train.Collate(idx))
+				mine, global := t.shard(idx, epochFirst)
+				window = append(window, t.train.Collate(mine))
+				rows += global
 			}
 			// A signal arriving during the step lets it finish: ctx is checked between steps.
-			res, err := t.step(context.WithoutCancel(ctx), window)
+			res, err := t.step(hctx, window, rows, ctx.Err() != nil && t.group.Size() > 1)
 			if err != nil {
 				return fmt.Errorf("trainer: step %d: %w", t.state.GlobalStep+1, err)
 			}
@@ -228,12 +256,19 @@ func (t *Trainer) Train(ctx context.Context) (err error) {
 			t.state.SamplesSeen += int64(res.Samples)
 			t.state.TrainLossSum += res.Loss
 			t.state.Epoch = float64(epoch) + float64(i/t.args.GradAccum+1)/float64(t.state.StepsPerEpoch)
-			t.cursor = Cursor{Epoch: epoch, Next: i + len(window)}
+			t.cursor = Cursor{Epoch: epoch, Next: min(i+t.args.GradAccum, len(order))}
 			progress.update(t.state.GlobalStep, res.Loss)
 			for _, h := range t.hooks {
 				if err := h.AfterStep(hctx, t, res); err != nil {
 					return err
 				}
+			}
+			if res.stop {
+				cause := ctx.Err()
+				if cause == nil {
+					cause = errors.New("another rank was interrupted")
+				}
+				return t.interrupted(hctx, cause)
 			}
 			if t.state.ShouldStop {
 				break
@@ -273,21 +308,21 @@ type StepResult struct {
 	Loss     float64 // mean loss over the accumulation window
 	GradNorm float64 // global gradient norm before clipping
 	LR       float64 // learning rate used for the update
-	Samples  int     // rows in the window
+	Samples  int     // rows in the window, on every rank together
 	Duration time.Duration
+
+	stop bool // a rank of the group was interrupted during this update
 }
 
 // step is one optimizer update: set LR, run each micro-batch forward and backward with its share
-// of the window's loss, clip, update, zero.
-func (t *Trainer) step(ctx context.Context, window []data.Batch) (StepResult, error) {
+// of the window's loss, sum the gradients over the ranks once, clip, update, zero. n is the number
+// of rows in the window on all ranks together; stop says this rank has been asked to stop.
+func (t *Trainer) step(ctx context.Context, window []data.Batch, n int, stop bool) (StepResult, error) {
 	start := time.Now()
 	lr := t.sched.LR(t.state.GlobalStep)
-	n := 0
-	for _, b := range window {
-		n += b.Size
-	}
-	// The loss is the mean over every row of the window, so micro-batch i contributes
-	// size_i/n of its own mean (uneven last batches weigh what they hold).
+	// The loss is the mean over every row of the window on every rank, so micro-batch i contributes
+	// size_i/n of its own mean (uneven last batches weigh what they hold) and the ranks' sums add up
+	// to the gradient of that mean.
 	var loss float64
 	for _, b := range window {
 		scale := float64(b.Size) / float64(n)
@@ -297,6 +332,10 @@ func (t *Trainer) step(ctx context.Context, window []data.Batch) (StepResult, er
 		}
 		loss += float64(out.Loss) * scale
 	}
+	loss, stop, err := t.syncGrads(ctx, loss, stop)
+	if err != nil {
+		return StepResult{}, err
+	}
 	norm := optim.ClipGradNorm(t.params, t.args.MaxGradNorm)
 	if err := t.opt.Step(t.params, lr); err != nil {
 		return StepResult{}, fmt.Errorf("optimizer: %w", err)
@@ -304,7 +343,7 @@ func (t *Trainer) step(ctx context.Context, window []data.Batch) (StepResult, er
 	for _, p := range t.params {
 		clear(p.Grad)
 	}
-	return StepResult{Loss: loss, GradNorm: norm, LR: lr, Samples: n, Duration: time.Since(start)}, nil
+	return StepResult{Loss: loss, GradNorm: norm, LR: lr, Samples: n, Duration: time.Since(start), stop: stop}, nil
 }
 
 // Evaluate runs the validation set and returns "eval_"-prefixed metrics, loss included.
@@ -313,7 +352,7 @@ func (t *Trainer) Evaluate(ctx context.Context) (Metrics, error) {
 		return nil, errors.New("trainer: no validation set")
 	}
 	start := time.Now()
-	m, err := Evaluate(ctx, t.model, t.eval, t.evalDS)
+	m, err := evaluate(ctx, t.model, t.eval, t.evalDS, t.group)
 	if err != nil {
 		return nil, err
 	}
@@ -330,11 +369,22 @@ func (t *Trainer) Evaluate(ctx context.Context) (Metrics, error) {
 
 // Evaluate runs a model over every batch of b (epoch 0, unshuffled) and scores it against ds.
 func Evaluate(ctx context.Context, m models.Model, b *data.Batcher, ds *data.Dataset) (Metrics, error) {
+	return evaluate(ctx, m, b, ds, distributed.Single())
+}
+
+// evaluate shards the batches over the ranks (batch k to rank k mod W), then sums the logits (each
+// row is non-zero on one rank only, so the sum is exact) and the loss, so every rank scores the
+// whole set and gets the same metrics.
+func evaluate(ctx context.Context, m models.Model, b *data.Batcher, ds *data.Dataset, g distributed.Group) (Metrics, error) {
 	info := m.Info()
 	n := len(ds.Examples)
 	logits := make([]float32, n*info.NumLabels)
 	var lossSum float64
-	for _, batch := range b.Epoch(0) {
+	for k, idx := range b.Order(0) {
+		if k%g.Size() != g.Rank() {
+			continue
+		}
+		batch := b.Collate(idx)
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("trainer: evaluation: %w", err)
 		}
@@ -345,6 +395,15 @@ func Evaluate(ctx context.Context, m models.Model, b *data.Batcher, ds *data.Dat
 		lossSum += float64(out.Loss) * float64(batch.Size)
 		for r, idx := range batch.Indices {
 			copy(logits[idx*info.NumLabels:(idx+1)*info.NumLabels], out.Logits[r*info.NumLabels:(r+1)*info.NumLabels])
+		}
+	}
+	if g.Size() > 1 {
+		if err := g.AllReduce(ctx, logits, distributed.Sum); err != nil {
+			return nil, fmt.Errorf("trainer: evaluation: gathering the logits: %w", err)
+		}
+		var err error
+		if lossSum, err = sumOverRanks(ctx, g, lossSum); err != nil {
+			return nil, fmt.Errorf("trainer: evaluation: summing the loss: %w", err)
 		}
 	}
 	labels := make([]int32, 0, n)
@@ -367,6 +426,14 @@ func modelBatch(b data.Batch) *models.Batch {
 		InputIDs: b.InputIDs, AttentionMask: b.AttentionMask, TokenTypeIDs: b.TokenTypeIDs,
 		Labels: b.Labels, FloatLabels: b.FloatLabels,
 	}
+}
+
+// worldNote describes the world size in the start line of a distributed run.
+func worldNote(w int) string {
+	if w == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" x %d processes", w)
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
