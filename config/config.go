@@ -186,6 +186,9 @@ type TrainingArguments struct {
 
 	// NumThreads bounds the CPU threads used by hftrain; 0 means all cores.
 	NumThreads int `mapstructure:"num_threads"`
+	// DDPTimeout is how many seconds a distributed run waits for its peers: to connect at the
+	// start, and for a peer that has gone silent (no heartbeat) before the run stops naming it.
+	DDPTimeout int `mapstructure:"ddp_timeout"`
 	// RunName describes the run in logs.
 	RunName string `mapstructure:"run_name"`
 	// DisableTqdm turns off progress bars.
@@ -249,6 +252,7 @@ func Default() Config {
 			SaveStrategy:              StrategySteps,
 			SaveSteps:                 500,
 			Seed:                      42,
+			DDPTimeout:                30,
 			ReportTo:                  []string{"none"},
 			HubStrategy:               HubEverySave,
 		},

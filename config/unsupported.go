@@ -72,7 +72,6 @@ func unsupportedOptions() []unsupported {
 		ta("use_mps_device", kindBool, false),
 		ta("local_rank", kindInt, -1),
 		ta("ddp_backend", kindString, ""),
-		ta("ddp_timeout", kindInt, 1800),
 		ta("ddp_find_unused_parameters", kindBoolPtr),
 		ta("ddp_bucket_cap_mb", kindIntPtr),
 		ta("ddp_broadcast_buffers", kindBoolPtr),

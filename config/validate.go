@@ -246,6 +246,9 @@ func (c *Config) validateSchedule() []error {
 	if t.WarmupSteps < 0 {
 		bad("warmup_steps must be >= 0, got %d", t.WarmupSteps)
 	}
+	if t.DDPTimeout <= 0 {
+		bad("ddp_timeout must be > 0 seconds, got %d", t.DDPTimeout)
+	}
 	if t.NumThreads < 0 {
 		bad("num_threads must be >= 0 (0 means all cores), got %d", t.NumThreads)
 	}
