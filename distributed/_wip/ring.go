@@ -121,7 +121,7 @@ type ringGroup struct {
 	inCtrl    bool   // prev has opened the control stream
 	inData    []bool // and these data channels
 	inCount   int
-	inReady   chan struct{} // closed when prev has opened every stream
+	inReady   chan struct{}   // closed when prev has opened every stream
 	jobs      []chan *recvJob // per channel: the receive side of the current collective
 
 	mu       sync.Mutex
