@@ -25,11 +25,10 @@ type frameKind uint8
 const (
 	kindData      frameKind = 1 + iota // a chunk of a collective
 	kindAck                            // every chunk of collective seq arrived (receiver to sender)
-	kindHello                          // first frame of a stream: who is calling, for which world
+	kindHello                          // first frame of a stream: who is calling, for which world (JSON)
+	kindWelcome                        // the server accepted the hello (JSON answer on the rendezvous)
 	kindHeartbeat                      // I am alive
-	kindAbort                          // the group failed; payload names the culprit (abortNote)
-	kindBye                            // I closed the group after seq collectives
-	kindByeAck                         // your bye arrived
+	kindAbort                          // the group failed; payload names the culprit (JSON abortNote)
 )
 
 // opCode names a collective in data frames, so that ranks that call different collectives, or
@@ -86,7 +85,7 @@ func (h *frameHeader) parse(b []byte) {
 }
 
 // outFrame is a frame to send. The payload is referenced, not copied: the caller keeps it
-// unchanged until the receiver has acknowledged it (see the ack in ring_engine.go).
+// unchanged until the receiver has acknowledged it (see the ack in ring.go).
 type outFrame struct {
 	hdr     [frameHeaderLen]byte
 	payload []byte
@@ -183,23 +182,6 @@ func (frameCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	return nil
 }
 
-// jsonCodec carries the rendezvous messages, which are small and rare.
-type jsonCodec struct{}
-
-func (jsonCodec) Name() string { return "hftrain-json" }
-
-func (jsonCodec) Marshal(v any) (mem.BufferSlice, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return mem.BufferSlice{mem.SliceBuffer(b)}, nil
-}
-
-func (jsonCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	return json.Unmarshal(data.Materialize(), v)
-}
-
 // framePool is the gRPC buffer pool of the ring connections: gRPC reads every HTTP/2 DATA
 // frame (at most 16 KiB) into a buffer from it. Unlike gRPC's default pool it does not zero a
 // buffer it hands out (that costs a pass over every received byte); the buffers are filled by
@@ -225,4 +207,27 @@ func (fp *framePool) Put(b *[]byte) {
 	if cap(*b) == framePoolSize {
 		fp.p.Put(b)
 	}
+}
+
+// decodeJSON checks that f is a frame of kind k and decodes its JSON payload into v.
+func (f *inFrame) decodeJSON(k frameKind, v any) error {
+	if f.hdr.kind != k {
+		return fmt.Errorf("distributed: expected a frame of kind %d, got kind %d", k, f.hdr.kind)
+	}
+	if err := json.Unmarshal(f.bytes(), v); err != nil {
+		return fmt.Errorf("distributed: bad frame payload: %w", err)
+	}
+	return nil
+}
+
+// sender is a gRPC stream's send side (client or server).
+type sender interface{ SendMsg(m any) error }
+
+// sendJSON sends a frame of kind k whose payload is v as JSON.
+func sendJSON(s sender, k frameKind, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.SendMsg(newOutFrame(frameHeader{kind: k}, b))
 }
