@@ -2,6 +2,7 @@
 // users do with transformers' Trainer, Accelerate and datasets.
 //
 //	hftrain --config finetune.yaml [--set key=value ...]   # same as: hftrain train --config ...
+//	hftrain launch --nproc-per-node 2 -- --config finetune.yaml   # data parallel, as torchrun
 //	hftrain predict --model DIR --data FILE [--output FILE]
 //	hftrain tokenize --tokenizer tokenizer.json [--no-special-tokens] < lines.txt
 package main
@@ -23,6 +24,8 @@ const usage = `hftrain fine-tunes Hugging Face transformer models.
 
 Usage:
   hftrain [train] --config FILE [--set key=value ...]   fine-tune as the config says
+  hftrain launch --nproc-per-node N [--nnodes M --node-rank R --master-addr A --master-port P]
+                 [--max-restarts K] -- --config FILE [--set ...]   data-parallel training, as torchrun
   hftrain predict --model DIR --data FILE [--output FILE]
   hftrain tokenize --tokenizer FILE [--no-special-tokens] [--pairs]  (text lines on stdin)
   hftrain bench [--batch-size 32 --seq-len 128 --steps 5]   time training steps (make bench)
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return loginCmd(ctx, rest, stdin, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
+	case "launch":
+		return launchCmd(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hftrain", version())
 		return nil
@@ -84,7 +89,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (train, predict, tokenize, download, push, login, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q (train, launch, predict, tokenize, download, push, login, bench, version)", cmd)
 }
 
 func version() string { return "0.1.0-dev" }

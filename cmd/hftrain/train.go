@@ -21,11 +21,13 @@ import (
 	"github.com/hftrain/hftrain/config"
 	"github.com/hftrain/hftrain/data"
 	"github.com/hftrain/hftrain/data/tokenizer"
+	"github.com/hftrain/hftrain/distributed"
 	"github.com/hftrain/hftrain/hub"
 	"github.com/hftrain/hftrain/models"
 	"github.com/hftrain/hftrain/models/auto"
 	"github.com/hftrain/hftrain/trainer"
 	"github.com/hftrain/hftrain/trainer/checkpoint"
+	"github.com/hftrain/hftrain/trainer/hubpush"
 	"github.com/hftrain/hftrain/trainer/modelcard"
 )
 
@@ -63,20 +65,39 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.CheckImplemented(); err != nil {
 		return err
 	}
+	// The world (rank, size, rank 0's address) comes from torchrun's variables, hftrain launch,
+	// Slurm or Kubernetes; alone it is one process.
+	world, err := distributed.WorldFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
 	// Background Hub pushes log from their own goroutine: every writer shares one lock.
 	stderr = &syncWriter{w: stderr}
-	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	logf := rankLogf(world.Rank, func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) })
+	if err := applyRestart(cfg, logf); err != nil {
+		return err
+	}
+	// Ranks meet first, before any of them spends minutes on data, so that a missing peer or a
+	// different config shows at once; model and data are compared once loaded.
+	group, err := joinGroup(ctx, world, cfg, logf)
+	if err != nil {
+		return err
+	}
+	defer group.Close()
 	resumeDir, err := resolveResume(ctx, cfg, logf)
 	if err != nil {
 		return err
 	}
-	if resumeDir == "" {
-		if err := checkOutputDir(cfg.Training.OutputDir, cfg.Training.OverwriteOutputDir); err != nil {
+	// output_dir belongs to rank 0 (the others may share its disk or not).
+	if world.Rank == 0 {
+		if resumeDir == "" {
+			if err := checkOutputDir(cfg.Training.OutputDir, cfg.Training.OverwriteOutputDir); err != nil {
+				return err
+			}
+		}
+		if err := checkpoint.CleanTemp(cfg.Training.OutputDir); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-	}
-	if err := checkpoint.CleanTemp(cfg.Training.OutputDir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
 	}
 	for _, n := range cfg.Notes {
 		logf("note: %s", n)
@@ -88,18 +109,30 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() { job.model.Close() }() // load_best_model_at_end may swap the model
-	pusher, err := startPush(ctx, cfg, logf)
-	if err != nil {
+	if err := seedDropout(job.model, cfg.Training.Seed, world.Rank); err != nil {
 		return err
 	}
+	if err := checkWorld(ctx, group, job, resumeDir); err != nil {
+		return err
+	}
+	var pusher *hubpush.Pusher
+	if world.Rank == 0 {
+		if pusher, err = startPush(ctx, cfg, logf); err != nil {
+			return err
+		}
+	}
 	var onCheckpoint func(context.Context, string, int, float64) error
+	var out io.Writer
+	if world.Rank == 0 {
+		out = stderr
+	}
 	if pusher != nil {
 		defer pusher.Close()
 		onCheckpoint = pusher.Saved
 	}
 	targs := trainerArgs(cfg, job)
 	tr, err := trainer.New(targs, job.model, job.train, trainer.Options{
-		Eval: job.eval, Out: stderr, SaveExtras: job.copyTokenizer,
+		Eval: job.eval, Out: out, SaveExtras: job.copyTokenizer, Group: group,
 		Resume: resumeDir, RunConfig: cfg.Redacted(), Fault: faultFromEnv(),
 		TensorBoardDir: tensorBoardDir(cfg), OnCheckpoint: onCheckpoint,
 		Reload: func(ctx context.Context, dir string) (models.Model, error) {
@@ -117,6 +150,9 @@ func trainCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if err := tr.Train(ctx); err != nil {
 		return err
+	}
+	if world.Rank != 0 {
+		return nil // rank 0 writes the results and the card, and pushes
 	}
 	if err := writeResults(cfg.Training.OutputDir, tr.State(), logf); err != nil {
 		return err
