@@ -30,6 +30,9 @@
 // Faults: every rank sends heartbeats to both neighbours from a background goroutine; a
 // neighbour silent for the timeout (ddp_timeout: SIGSTOP, a hung machine, a cut cable) or
 // whose connection breaks (kill -9) is declared dead, and an abort naming it travels round the
-// ring both ways, so every rank fails its collective with a PeerError naming the same rank and
-// address instead of waiting forever.
+// ring both ways, so every rank fails its collective with a PeerError naming the dead rank and
+// its address instead of waiting forever. A rank that closes the group says so (a bye frame and
+// a clean end of its streams): that is no fault, unless a neighbour still waits for it in a
+// collective. Ranks that call different collectives fail too, each naming the neighbour whose
+// frame did not match what it expected.
 package distributed

@@ -45,6 +45,16 @@ type arrival struct {
 	reg   registration
 	host  string // the address the registration came from, as rank 0 sees it
 	reply chan rendezvousAnswer
+	gone  <-chan struct{} // the registrant's stream ended (it gave up, died or restarted)
+}
+
+func isDone(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // rendezvous is rank 0's side.
@@ -54,6 +64,18 @@ type rendezvous struct {
 	once     sync.Once
 	mu       sync.Mutex
 	finished *rendezvousAnswer // the answer, for a registration that comes after it was given
+	over     chan struct{}     // closed when finished is set
+}
+
+// late is the answer to a registration that arrives after the world was answered.
+func (r *rendezvous) late(reg registration) rendezvousAnswer {
+	r.mu.Lock()
+	ans := *r.finished
+	r.mu.Unlock()
+	if ans.Error == "" {
+		ans = rendezvousAnswer{Error: fmt.Sprintf("distributed: rendezvous: rank %d registered after the world was complete (is another run using MASTER_PORT?)", reg.Rank)}
+	}
+	return ans
 }
 
 func (r *rendezvous) stop() { r.once.Do(func() { close(r.done) }) }
@@ -80,25 +102,26 @@ func (g *ringGroup) serveRendezvous(ss grpc.ServerStream) error {
 		}
 	}
 	r := g.rdv
-	r.mu.Lock()
-	late := r.finished
-	r.mu.Unlock()
-	if late != nil {
-		ans := *late
-		if ans.Error == "" {
-			ans = rendezvousAnswer{Error: fmt.Sprintf("rank %d registered after the world was complete (is another run using MASTER_PORT?)", reg.Rank)}
-		}
-		return sendJSON(ss, kindWelcome, ans)
+	a := arrival{reg: reg, host: host, reply: make(chan rendezvousAnswer, 1), gone: ss.Context().Done()}
+	select {
+	case <-r.over:
+		return sendJSON(ss, kindWelcome, r.late(reg))
+	default:
 	}
-	a := arrival{reg: reg, host: host, reply: make(chan rendezvousAnswer, 1)}
 	select {
 	case r.arrive <- a:
+	case <-r.over:
+		return sendJSON(ss, kindWelcome, r.late(reg))
 	case <-r.done:
 		return errors.New("distributed: rank 0's rendezvous has ended")
+	case <-ss.Context().Done():
+		return ss.Context().Err()
 	}
 	select {
 	case ans := <-a.reply:
 		return sendJSON(ss, kindWelcome, ans)
+	case <-ss.Context().Done():
+		return ss.Context().Err()
 	case <-r.done:
 		select {
 		case ans := <-a.reply:
@@ -125,6 +148,7 @@ func (g *ringGroup) lead(ctx context.Context, c Config) (rendezvousAnswer, error
 		g.rdv.mu.Lock()
 		g.rdv.finished = &ans
 		g.rdv.mu.Unlock()
+		close(g.rdv.over)
 		for _, a := range regs {
 			a.reply <- ans
 		}
@@ -133,7 +157,17 @@ func (g *ringGroup) lead(ctx context.Context, c Config) (rendezvousAnswer, error
 		answer(rendezvousAnswer{Error: err.Error()})
 		return rendezvousAnswer{}, err
 	}
-	for len(regs) < c.Size-1 {
+	// complete reports whether every rank has a live registration; a registration whose
+	// stream ended (the rank gave up or was restarted) is dropped, and the rank may register again.
+	complete := func() bool {
+		for r, a := range regs {
+			if r > 0 && isDone(a.gone) {
+				delete(regs, r)
+			}
+		}
+		return len(regs) == c.Size-1
+	}
+	for !complete() {
 		select {
 		case a := <-g.rdv.arrive:
 			switch r := a.reg; {
@@ -143,7 +177,7 @@ func (g *ringGroup) lead(ctx context.Context, c Config) (rendezvousAnswer, error
 			case r.Rank < 1 || r.Rank >= c.Size:
 				regs[-1-len(regs)] = a
 				return fail(fmt.Errorf("distributed: rendezvous: a process at %s registered as rank %d, outside [1, %d)", a.host, r.Rank, c.Size))
-			case regs[r.Rank].reply != nil:
+			case regs[r.Rank].reply != nil && !isDone(regs[r.Rank].gone):
 				first := regs[r.Rank].host
 				regs[-1-len(regs)] = a
 				return fail(fmt.Errorf("distributed: rendezvous: rank %d registered twice, from %s and from %s (two processes with the same RANK)", r.Rank, first, a.host))

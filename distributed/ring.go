@@ -140,7 +140,7 @@ type ringGroup struct {
 	rank, size, prev, next int
 	timeout                time.Duration
 	logf                   func(format string, args ...any)
-	pool                   *framePool
+	serverPool, clientPool *framePool // gRPC buffers of frames from prev and from next
 
 	// Set by the rendezvous, before ready is closed.
 	addrs   []string
@@ -166,13 +166,16 @@ type ringGroup struct {
 	acked                atomic.Uint64
 	ackKick              chan struct{}
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards fault, torn, conns, out (while connecting) and spawning goroutines
+	torn     bool       // teardown has begun: no new connections or goroutines
 	fault    *fault
 	broken   chan struct{} // closed at the first fault
 	downOnce sync.Once
 	down     chan struct{} // closed when teardown has finished
 
-	seq     uint64 // collectives started
+	inColl  atomic.Uint64 // seq+1 of the collective in progress, 0 between collectives
+	gotAll  atomic.Bool   // this rank has received every frame of that collective
+	seq     uint64        // collectives started
 	closing atomic.Bool
 	closed  atomic.Bool
 	wg      sync.WaitGroup
@@ -190,6 +193,21 @@ type fault struct {
 // localFault is a fault this rank detected itself.
 func (g *ringGroup) localFault(rank int, err error) *fault {
 	return &fault{rank: rank, addr: g.addrs[rank], err: err, note: err.Error(), seenBy: g.rank}
+}
+
+// spawn runs fn in a goroutine counted by g.wg, unless teardown has begun.
+func (g *ringGroup) spawn(fn func()) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.torn {
+		return false
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn()
+	}()
+	return true
 }
 
 // abortNote is the payload of an abort frame: the fault, as the rank that saw it describes it.
@@ -289,11 +307,13 @@ func newRingGroup(c Config) *ringGroup {
 	}
 	g := &ringGroup{
 		rank: c.Rank, size: c.Size, prev: mod(c.Rank-1, c.Size), next: mod(c.Rank+1, c.Size),
-		timeout: c.timeout(), logf: logf, pool: &framePool{},
+		timeout: c.timeout(), logf: logf,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel,
 		inAll: make(chan struct{}), ackKick: make(chan struct{}, 1),
 		broken: make(chan struct{}), down: make(chan struct{}),
 	}
+	g.serverPool = &framePool{heard: &g.heardPrev}
+	g.clientPool = &framePool{heard: &g.heardNext}
 	now := time.Now().UnixNano()
 	g.heardPrev.Store(now)
 	g.heardNext.Store(now)
@@ -344,14 +364,10 @@ func (g *ringGroup) listen(c Config) error {
 		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(connWindow),
 		grpc.ReadBufferSize(ioBuffer), grpc.WriteBufferSize(ioBuffer),
 		grpc.MaxRecvMsgSize(maxFrame), grpc.MaxSendMsgSize(maxFrame),
-		experimental.BufferPool(g.pool),
+		experimental.BufferPool(g.serverPool),
 	)
 	g.server.RegisterService(g.serviceDesc(), nil)
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		_ = g.server.Serve(lis)
-	}()
+	g.spawn(func() { _ = g.server.Serve(lis) })
 	return nil
 }
 
@@ -360,7 +376,7 @@ func (g *ringGroup) join(ctx context.Context, c Config) error {
 	setup, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
 	if g.rank == 0 {
-		g.rdv = &rendezvous{arrive: make(chan arrival), done: make(chan struct{})}
+		g.rdv = &rendezvous{arrive: make(chan arrival), done: make(chan struct{}), over: make(chan struct{})}
 	}
 	if err := g.listen(c); err != nil {
 		return err
@@ -381,9 +397,8 @@ func (g *ringGroup) join(ctx context.Context, c Config) error {
 	if err := g.connect(setup); err != nil {
 		return err
 	}
-	g.wg.Add(2)
-	go g.heartbeat()
-	go g.watchdog()
+	g.spawn(g.heartbeat)
+	g.spawn(g.watchdog)
 	g.logf("distributed: rank %d/%d joined in %v (listening on %s; next rank %d at %s; %d channels)",
 		g.rank, g.size, time.Since(start).Round(time.Millisecond), g.lis.Addr(), g.next, g.addrs[g.next], g.tune.Channels)
 	return nil
@@ -401,20 +416,30 @@ func (g *ringGroup) dial(addr string) (*grpc.ClientConn, error) {
 			Backoff:           backoff.Config{BaseDelay: 20 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 			MinConnectTimeout: g.timeout,
 		}),
-		experimental.WithBufferPool(g.pool),
+		experimental.WithBufferPool(g.clientPool),
 	)
 }
 
 // connect opens every channel to next and waits for prev to open every channel to this rank.
 func (g *ringGroup) connect(ctx context.Context) error {
 	addr := g.addrs[g.next]
-	g.out = make([]*outLink, g.tune.Channels)
-	for j := range g.out {
+	out := make([]*outLink, g.tune.Channels)
+	g.mu.Lock()
+	g.out = out
+	g.mu.Unlock()
+	for j := range out {
 		cc, err := g.dial(addr)
 		if err != nil {
 			return fmt.Errorf("distributed: rank %d: connecting to next rank %d at %s: %w", g.rank, g.next, addr, err)
 		}
+		g.mu.Lock()
+		if g.torn {
+			g.mu.Unlock()
+			_ = cc.Close()
+			return g.faultErr("connecting the ring")
+		}
 		g.conns = append(g.conns, cc)
+		g.mu.Unlock()
 		cs, err := cc.NewStream(g.ctx, &bidiDesc, methodLink, grpc.WaitForReady(true))
 		if err == nil {
 			err = sendJSON(cs, kindHello, linkHello{Session: g.session, From: g.rank, Channel: j})
@@ -425,12 +450,20 @@ func (g *ringGroup) connect(ctx context.Context) error {
 		if err != nil {
 			return &PeerError{Rank: g.next, Addr: addr, Op: "connecting the ring", Err: fmt.Errorf("rank %d could not open channel %d within %v: %w", g.rank, j, g.timeout, err)}
 		}
-		g.out[j] = &outLink{cs: cs}
-		g.wg.Add(1)
-		go g.readOut(j, cs)
+		g.mu.Lock()
+		out[j] = &outLink{cs: cs}
+		g.mu.Unlock()
+		if !g.spawn(func() { g.readOut(j, cs) }) {
+			return g.faultErr("connecting the ring")
+		}
 	}
 	select {
 	case <-g.inAll:
+		select {
+		case <-g.broken:
+			return g.faultErr("connecting the ring")
+		default:
+		}
 		return nil
 	case <-g.broken:
 		return g.faultErr("connecting the ring")
@@ -510,6 +543,9 @@ func (g *ringGroup) serveLink(ss grpc.ServerStream) error {
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				g.prevGone.Store(true)
+				if g.inColl.Load() != 0 && !g.gotAll.Load() && !g.closing.Load() {
+					g.setFault(g.localFault(g.prev, errors.New("it closed the group in the middle of a collective")))
+				}
 				return nil
 			}
 			g.suspect(g.prev, err)
@@ -529,17 +565,12 @@ func (g *ringGroup) serveLink(ss grpc.ServerStream) error {
 
 // readOut reads the response side of this rank's stream to next: acks, heartbeats, aborts.
 func (g *ringGroup) readOut(j int, cs grpc.ClientStream) {
-	defer g.wg.Done()
 	for {
 		var f inFrame
 		err := cs.RecvMsg(&f)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				g.nextGone.Store(true)
-				select {
-				case g.ackKick <- struct{}{}:
-				default:
-				}
+				g.nextLeft()
 			} else {
 				g.suspect(g.next, err)
 			}
@@ -560,8 +591,23 @@ func (g *ringGroup) readOut(j int, cs grpc.ClientStream) {
 			}
 		case kindAbort:
 			g.noteAbort(&f)
+		case kindBye:
+			g.nextLeft()
 		}
 		f.release()
+	}
+}
+
+// nextLeft records that next closed the group gracefully: a fault if this rank still waits for
+// next's part of a collective.
+func (g *ringGroup) nextLeft() {
+	g.nextGone.Store(true)
+	if s := g.inColl.Load(); s != 0 && g.acked.Load() < s && !g.closing.Load() {
+		g.setFault(g.localFault(g.next, errors.New("it closed the group in the middle of a collective")))
+	}
+	select {
+	case g.ackKick <- struct{}{}:
+	default:
 	}
 }
 
@@ -573,7 +619,6 @@ func (g *ringGroup) heartbeatEvery() time.Duration {
 // heartbeat sends a heartbeat to both neighbours on channel 0, each direction from its own
 // goroutine so that a stalled neighbour (full flow-control window) delays only its own.
 func (g *ringGroup) heartbeat() {
-	defer g.wg.Done()
 	beat := func(send func(*outFrame) error) {
 		t := time.NewTicker(g.heartbeatEvery())
 		defer t.Stop()
@@ -588,17 +633,12 @@ func (g *ringGroup) heartbeat() {
 			}
 		}
 	}
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		beat(g.in[0].send)
-	}()
+	g.spawn(func() { beat(g.in[0].send) })
 	beat(g.out[0].send)
 }
 
 // watchdog declares a neighbour dead when nothing (data or heartbeat) came from it for timeout.
 func (g *ringGroup) watchdog() {
-	defer g.wg.Done()
 	t := time.NewTicker(g.heartbeatEvery() / 2)
 	defer t.Stop()
 	for {
@@ -696,9 +736,11 @@ func (g *ringGroup) sendAbort(n abortNote) {
 // linkSenders are the channel-0 senders to next and prev that exist so far.
 func (g *ringGroup) linkSenders() []func(*outFrame) error {
 	var s []func(*outFrame) error
+	g.mu.Lock()
 	if len(g.out) > 0 && g.out[0] != nil {
 		s = append(s, g.out[0].send)
 	}
+	g.mu.Unlock()
 	g.inMu.Lock()
 	if len(g.in) > 0 && g.in[0] != nil {
 		s = append(s, g.in[0].send)
@@ -721,8 +763,12 @@ func (g *ringGroup) faultErr(op string) error {
 // teardown closes every stream, connection and the server, once.
 func (g *ringGroup) teardown() {
 	g.downOnce.Do(func() {
+		g.mu.Lock()
+		g.torn = true
+		conns := g.conns
+		g.mu.Unlock()
 		g.cancel()
-		for _, cc := range g.conns {
+		for _, cc := range conns {
 			_ = cc.Close()
 		}
 		if g.rdv != nil {
@@ -758,6 +804,22 @@ func (g *ringGroup) Close() error {
 		return nil
 	}
 	g.closing.Store(true)
+	// Tell prev first (on the response side of its streams, after any ack): its streams to this
+	// rank are about to end, and that is not a failure.
+	g.inMu.Lock()
+	in := g.in
+	g.inMu.Unlock()
+	if len(in) > 0 && in[0] != nil {
+		done := make(chan struct{})
+		go func() {
+			_ = in[0].send(newOutFrame(frameHeader{kind: kindBye}, nil))
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+	}
 	for _, l := range g.out {
 		l.mu.Lock()
 		_ = l.cs.CloseSend()

@@ -42,10 +42,13 @@ type recvItem struct {
 // arrived, this rank acknowledges the collective to prev; it returns once next has acknowledged
 // it too, so that no frame of the caller's buffer is still in flight when the caller reuses it.
 func (g *ringGroup) run(ctx context.Context, name string, p plan) error {
+	seq := g.seq
+	g.gotAll.Store(false)
+	g.inColl.Store(seq + 1)
+	defer g.inColl.Store(0)
 	if err := g.ensureGood(name); err != nil {
 		return err
 	}
-	seq := g.seq
 	g.seq++
 	stop := make(chan struct{})
 	var stopOnce sync.Once
@@ -85,25 +88,44 @@ func (g *ringGroup) run(ctx context.Context, name string, p plan) error {
 	wg.Wait()
 	select {
 	case err := <-errs:
-		return g.collectiveErr(name, err)
+		return g.settle(g.collectiveErr(name, err))
 	default:
 	}
+	g.gotAll.Store(true)
 	if err := g.in[0].send(newOutFrame(frameHeader{kind: kindAck, seq: seq}, nil)); err != nil {
 		g.suspect(g.prev, err)
-		<-g.broken
-		return g.faultErr(name)
+		select {
+		case <-g.broken:
+			return g.settle(g.faultErr(name))
+		case <-time.After(time.Second):
+			return g.settle(&PeerError{Rank: g.prev, Addr: g.addrs[g.prev], Op: name, Err: fmt.Errorf("could not acknowledge the collective: %w", err)})
+		}
 	}
 	for g.acked.Load() <= seq {
 		if g.nextGone.Load() {
-			return &PeerError{Rank: g.next, Addr: g.addrs[g.next], Op: name, Err: errors.New("it closed the group during the collective")}
+			return g.settle(&PeerError{Rank: g.next, Addr: g.addrs[g.next], Op: name, Err: errors.New("it closed the group during the collective")})
 		}
 		select {
 		case <-g.ackKick:
 		case <-g.broken:
-			return g.faultErr(name)
+			return g.settle(g.faultErr(name))
 		}
 	}
 	return nil
+}
+
+// settle returns a collective's error once the group's teardown has finished (bounded), so that
+// gRPC holds no reference to the caller's buffer when the caller gets the error.
+func (g *ringGroup) settle(err error) error {
+	select {
+	case <-g.broken:
+		select {
+		case <-g.down:
+		case <-time.After(3 * time.Second):
+		}
+	default:
+	}
+	return err
 }
 
 // errStopped is what a channel's goroutine returns when the collective was stopped by a fault.
@@ -122,7 +144,11 @@ func (g *ringGroup) collectiveErr(name string, err error) error {
 	case <-time.After(wait):
 	}
 	if g.prevGone.Load() || g.nextGone.Load() {
-		return &PeerError{Rank: g.next, Addr: g.addrs[g.next], Op: name, Err: errors.New("a neighbour closed the group during the collective")}
+		peer := g.next
+		if g.prevGone.Load() {
+			peer = g.prev
+		}
+		return &PeerError{Rank: peer, Addr: g.addrs[peer], Op: name, Err: errors.New("it closed the group during the collective")}
 	}
 	return fmt.Errorf("distributed: %s: %w", name, err)
 }

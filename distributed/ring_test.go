@@ -318,3 +318,116 @@ func TestRingCloseAtDifferentTimes(t *testing.T) {
 		t.Fatalf("barrier after close: %v", err)
 	}
 }
+
+// logSink collects a rank's log lines.
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logSink) logf(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, a...))
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// joinLogged is joinAll with each rank's log kept.
+func joinLogged(t *testing.T, n int, timeout time.Duration) ([]Group, []*logSink) {
+	t.Helper()
+	port := freePort(t)
+	groups := make([]Group, n)
+	logs := make([]*logSink, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for r := range n {
+		logs[r] = &logSink{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			groups[r], errs[r] = Join(context.Background(), Config{Rank: r, Size: n, MasterAddr: "127.0.0.1", MasterPort: port, Timeout: timeout, Logf: logs[r].logf})
+		}()
+	}
+	wg.Wait()
+	noErrors(t, errs)
+	t.Cleanup(func() { closeAll(groups) })
+	return groups, logs
+}
+
+// TestRingCloseIsNotAFault: a rank that closes while the others are idle is not reported as
+// dead; their next collective fails at once, naming it as having closed the group.
+func TestRingCloseIsNotAFault(t *testing.T) {
+	groups, logs := joinLogged(t, 3, 5*time.Second)
+	noErrors(t, each(groups, func(r int, g Group) error { return g.Barrier(context.Background()) }))
+	if err := groups[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond) // longer than the grace a broken stream gets before it is a fault
+	for r := 1; r < 3; r++ {
+		if strings.Contains(logs[r].String(), "group failed") {
+			t.Errorf("rank %d took rank 0's Close for a failure:\n%s", r, logs[r])
+		}
+	}
+	start := time.Now()
+	err := groups[1].Barrier(context.Background())
+	var pe *PeerError
+	if !errors.As(err, &pe) || pe.Rank != 0 || !strings.Contains(err.Error(), "closed the group") {
+		t.Errorf("rank 1's barrier after rank 0 closed: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("rank 1 took %v to fail", d)
+	}
+}
+
+// TestRingCloseDuringCollective: a rank that closes while its peer waits for it in a collective
+// fails the peer at once (not after the heartbeat timeout), naming it.
+func TestRingCloseDuringCollective(t *testing.T) {
+	groups, _ := joinLogged(t, 2, 10*time.Second)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- groups[0].AllReduce(context.Background(), make([]float32, 1000), Sum) }()
+	time.Sleep(100 * time.Millisecond)
+	_ = groups[1].Close()
+	select {
+	case err := <-done:
+		var pe *PeerError
+		if !errors.As(err, &pe) || pe.Rank != 1 || !strings.Contains(err.Error(), "closed the group") {
+			t.Errorf("rank 0: %v, want a PeerError saying rank 1 closed the group", err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("rank 0 failed after %v", d)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("rank 0 still waits in its all-reduce 8s after rank 1 closed")
+	}
+}
+
+// TestRendezvousRegistrationRetry: a rank that registered, gave up and joins again (as a
+// restarted process does) replaces its dead registration instead of failing the world.
+func TestRendezvousRegistrationRetry(t *testing.T) {
+	port := freePort(t)
+	cfg := func(r int, timeout time.Duration) Config {
+		return Config{Rank: r, Size: 3, MasterAddr: "127.0.0.1", MasterPort: port, Timeout: timeout}
+	}
+	groups := make([]Group, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); groups[0], errs[0] = Join(context.Background(), cfg(0, 10*time.Second)) }()
+	if _, err := Join(context.Background(), cfg(1, 500*time.Millisecond)); err == nil {
+		t.Fatal("rank 1 joined a world without rank 2")
+	}
+	for r := 1; r < 3; r++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); groups[r], errs[r] = Join(context.Background(), cfg(r, 10*time.Second)) }()
+	}
+	wg.Wait()
+	defer closeAll(groups)
+	noErrors(t, errs)
+	noErrors(t, each(groups, func(r int, g Group) error { return g.Barrier(context.Background()) }))
+}

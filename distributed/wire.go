@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc/mem"
 )
@@ -29,6 +31,7 @@ const (
 	kindWelcome                        // the server accepted the hello (JSON answer on the rendezvous)
 	kindHeartbeat                      // I am alive
 	kindAbort                          // the group failed; payload names the culprit (JSON abortNote)
+	kindBye                            // the sender is closing the group (on the response side, to prev)
 )
 
 // opCode names a collective in data frames, so that ranks that call different collectives, or
@@ -60,7 +63,7 @@ func (o opCode) String() string {
 type frameHeader struct {
 	kind  frameKind
 	op    opCode
-	seq   uint64 // collective number, from 0 (bye: collectives completed)
+	seq   uint64 // collective number, from 0
 	total uint64 // length of the collective's buffer in bytes (all-reduce, broadcast)
 	index uint32 // chunk number within the channel's schedule
 	aux   uint32 // broadcast root; hello channel
@@ -186,11 +189,22 @@ func (frameCodec) Unmarshal(data mem.BufferSlice, v any) error {
 // frame (at most 16 KiB) into a buffer from it. Unlike gRPC's default pool it does not zero a
 // buffer it hands out (that costs a pass over every received byte); the buffers are filled by
 // the read before anyone looks at them. Each group has its own.
-type framePool struct{ p sync.Pool }
+//
+// Because gRPC takes a buffer for every DATA frame it reads, Get also stamps heard: bytes are
+// arriving from the peer even while a large message is still incomplete, so a slow but live
+// neighbour is never mistaken for a silent one. The server side (frames from prev) and the
+// client side (frames from next) have a pool each.
+type framePool struct {
+	p     sync.Pool
+	heard *atomic.Int64 // unix nanoseconds of the last frame read
+}
 
 const framePoolSize = 16 << 10
 
 func (fp *framePool) Get(n int) *[]byte {
+	if fp.heard != nil {
+		fp.heard.Store(time.Now().UnixNano())
+	}
 	if n <= framePoolSize {
 		if b, ok := fp.p.Get().(*[]byte); ok {
 			*b = (*b)[:n]
