@@ -10,7 +10,7 @@ BIN       := bin/hftrain
 GOFLAGS_B := -tags $(TAGS)
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test bench parity deps deps-bench vet fmt clean
+.PHONY: all build demo test bench bench-allreduce parity deps deps-bench vet fmt clean
 
 all: build
 
@@ -46,9 +46,17 @@ test: deps
 	$(GO) test -race -count=1 -timeout 15m ./hub/... ./trainer/hubpush ./trainer/checkpoint ./distributed/...
 	$(GO) test -race -count=1 -timeout 15m -run 'Hub|Push|Login' ./cmd/hftrain
 
-## bench: hftrain vs PyTorch on the same BERT-mini training step, ratios printed.
+## bench: hftrain vs PyTorch on the same BERT-mini training step, ratios printed; then bench-allreduce.
 bench: build deps-bench
 	./scripts/bench/bench.sh
+	$(MAKE) --no-print-directory bench-allreduce
+
+## bench-allreduce: ring all-reduce of 2 local processes vs PyTorch gloo and raw loopback TCP, for
+## 1, 16, 64, 256 MiB (flags in ALLREDUCE_FLAGS, e.g. ALLREDUCE_FLAGS='-sizes 64 -iters 40';
+## ring tuning from HFTRAIN_RING_CHANNELS and HFTRAIN_RING_CHUNK_KB).
+bench-allreduce: deps-bench
+	$(GO) build -o bin/allreduce-bench ./cmd/allreduce-bench
+	bin/allreduce-bench $(ALLREDUCE_FLAGS)
 
 ## parity: folders hftrain writes load in the PyTorch reference (strict) and give the same logits.
 parity: build deps-bench
