@@ -29,15 +29,17 @@ type registration struct {
 	Rank        int               `json:"rank"`
 	Size        int               `json:"size"`
 	Port        int               `json:"port"`
+	DataPort    int               `json:"data_port"`
 	Fingerprint map[string]string `json:"fingerprint"`
 }
 
 // rendezvousAnswer is rank 0's reply to every registration.
 type rendezvousAnswer struct {
-	Addrs   []string `json:"addrs"`
-	Session string   `json:"session"`
-	Tuning  tuning   `json:"tuning"`
-	Error   string   `json:"error,omitempty"`
+	Addrs     []string `json:"addrs"`
+	DataAddrs []string `json:"data_addrs"`
+	Session   string   `json:"session"`
+	Tuning    tuning   `json:"tuning"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // arrival is a registration waiting in serveRendezvous for the answer.
@@ -181,7 +183,7 @@ func (g *ringGroup) lead(ctx context.Context, c Config) (rendezvousAnswer, error
 				first := regs[r.Rank].host
 				regs[-1-len(regs)] = a
 				return fail(fmt.Errorf("distributed: rendezvous: rank %d registered twice, from %s and from %s (two processes with the same RANK)", r.Rank, first, a.host))
-			case r.Port < 1 || r.Port > 65535:
+			case r.Port < 1 || r.Port > 65535 || r.DataPort < 1 || r.DataPort > 65535:
 				regs[-1-len(regs)] = a
 				return fail(fmt.Errorf("distributed: rendezvous: rank %d sent port %d", r.Rank, r.Port))
 			}
@@ -200,15 +202,18 @@ func (g *ringGroup) lead(ctx context.Context, c Config) (rendezvousAnswer, error
 	fps := make([]map[string]string, c.Size)
 	fps[0] = c.Fingerprint
 	addrs := make([]string, c.Size)
+	data := make([]string, c.Size)
 	addrs[0] = c.master()
+	data[0] = net.JoinHostPort(c.MasterAddr, strconv.Itoa(g.dlis.Addr().(*net.TCPAddr).Port))
 	for r, a := range regs {
 		fps[r] = a.reg.Fingerprint
 		addrs[r] = net.JoinHostPort(a.host, strconv.Itoa(a.reg.Port))
+		data[r] = net.JoinHostPort(a.host, strconv.Itoa(a.reg.DataPort))
 	}
 	if err := compareFingerprints(fps); err != nil {
 		return fail(err)
 	}
-	ans := rendezvousAnswer{Addrs: addrs, Session: hex.EncodeToString(token[:]), Tuning: tune}
+	ans := rendezvousAnswer{Addrs: addrs, DataAddrs: data, Session: hex.EncodeToString(token[:]), Tuning: tune}
 	answer(ans)
 	return ans, nil
 }
@@ -279,7 +284,8 @@ func (g *ringGroup) register(ctx context.Context, c Config) (rendezvousAnswer, e
 		return rendezvousAnswer{}, unreachable(err)
 	}
 	port := g.lis.Addr().(*net.TCPAddr).Port
-	if err := sendJSON(cs, kindHello, registration{Rank: g.rank, Size: c.Size, Port: port, Fingerprint: c.Fingerprint}); err != nil {
+	if err := sendJSON(cs, kindHello, registration{Rank: g.rank, Size: c.Size, Port: port,
+		DataPort: g.dlis.Addr().(*net.TCPAddr).Port, Fingerprint: c.Fingerprint}); err != nil {
 		return rendezvousAnswer{}, unreachable(err)
 	}
 	var f inFrame
@@ -295,7 +301,7 @@ func (g *ringGroup) register(ctx context.Context, c Config) (rendezvousAnswer, e
 	if ans.Error != "" {
 		return rendezvousAnswer{}, errors.New(ans.Error)
 	}
-	if len(ans.Addrs) != c.Size || ans.Tuning.Channels < 1 || ans.Tuning.Chunk < 1 {
+	if len(ans.Addrs) != c.Size || len(ans.DataAddrs) != c.Size || ans.Tuning.Channels < 1 || ans.Tuning.Chunk < 1 {
 		return rendezvousAnswer{}, fmt.Errorf("distributed: rank 0's rendezvous answer is malformed (%d addresses for %d ranks)", len(ans.Addrs), c.Size)
 	}
 	return ans, nil

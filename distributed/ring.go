@@ -79,9 +79,14 @@ func (c Config) master() string { return net.JoinHostPort(c.MasterAddr, strconv.
 type tuning struct {
 	Channels int `json:"channels"` // TCP connections (and streams) per neighbour; a buffer is cut into this many parts
 	Chunk    int `json:"chunk"`    // bytes per frame of an all-reduce or broadcast
+	// Transport carries the chunks: "grpc" (streams of the ring's gRPC service) or "tcp" (plain
+	// TCP connections beside it; see ring_tcp.go).
+	Transport string `json:"transport"`
 }
 
-func defaultTuning() tuning { return tuning{Channels: 2, Chunk: 1 << 20} }
+// defaultTuning: chunks on raw TCP by default, as that is 1.9× the gRPC data plane's bandwidth
+// where CPU is short (make bench-allreduce; see ring_tcp.go).
+func defaultTuning() tuning { return tuning{Channels: 2, Chunk: 1 << 20, Transport: transportTCP} }
 
 // tuningFromEnv reads rank 0's overrides of the defaults.
 func tuningFromEnv(getenv func(string) string) (tuning, error) {
@@ -99,6 +104,13 @@ func tuningFromEnv(getenv func(string) string) (tuning, error) {
 			return t, fmt.Errorf("distributed: HFTRAIN_RING_CHUNK_KB=%q: want an integer from 4 to 65536", v)
 		}
 		t.Chunk = n << 10
+	}
+	switch v := getenv("HFTRAIN_RING_TRANSPORT"); v {
+	case "":
+	case transportGRPC, transportTCP:
+		t.Transport = v
+	default:
+		return t, fmt.Errorf("distributed: HFTRAIN_RING_TRANSPORT=%q: want grpc or tcp", v)
 	}
 	return t, nil
 }
@@ -151,15 +163,21 @@ type ringGroup struct {
 	ctx    context.Context // lifetime of streams and goroutines; cancelled by teardown
 	cancel context.CancelFunc
 
-	lis    net.Listener
-	server *grpc.Server
-	rdv    *rendezvous // rank 0 only
-	conns  []*grpc.ClientConn
-	out    []*outLink // to next, per channel
-	in     []*inLink  // from prev, per channel
-	inMu   sync.Mutex
-	inN    int
-	inAll  chan struct{} // closed when prev has opened every channel
+	lis  net.Listener
+	dlis net.Listener // the data port (tcp transport)
+	// The tcp transport's connections, per channel; guarded by mu while connecting.
+	dataAddrs     []string
+	rawIn, rawOut []net.Conn
+	rawN          int
+	rawAll        chan struct{} // closed when prev has opened every data connection
+	server        *grpc.Server
+	rdv           *rendezvous // rank 0 only
+	conns         []*grpc.ClientConn
+	out           []*outLink // to next, per channel
+	in            []*inLink  // from prev, per channel
+	inMu          sync.Mutex
+	inN           int
+	inAll         chan struct{} // closed when prev has opened every channel
 
 	heardPrev, heardNext atomic.Int64 // unix nanoseconds of the last frame from each neighbour
 	prevGone, nextGone   atomic.Bool  // the neighbour closed its side gracefully
@@ -309,7 +327,7 @@ func newRingGroup(c Config) *ringGroup {
 		rank: c.Rank, size: c.Size, prev: mod(c.Rank-1, c.Size), next: mod(c.Rank+1, c.Size),
 		timeout: c.timeout(), logf: logf,
 		ready: make(chan struct{}), ctx: ctx, cancel: cancel,
-		inAll: make(chan struct{}), ackKick: make(chan struct{}, 1),
+		inAll: make(chan struct{}), rawAll: make(chan struct{}), ackKick: make(chan struct{}, 1),
 		broken: make(chan struct{}), down: make(chan struct{}),
 	}
 	g.serverPool = &framePool{heard: &g.heardPrev}
@@ -381,6 +399,9 @@ func (g *ringGroup) join(ctx context.Context, c Config) error {
 	if err := g.listen(c); err != nil {
 		return err
 	}
+	if err := g.listenData(); err != nil {
+		return err
+	}
 	var ans rendezvousAnswer
 	var err error
 	if g.rank == 0 {
@@ -391,16 +412,36 @@ func (g *ringGroup) join(ctx context.Context, c Config) error {
 	if err != nil {
 		return err
 	}
-	g.addrs, g.session, g.tune = ans.Addrs, ans.Session, ans.Tuning
+	g.addrs, g.dataAddrs, g.session, g.tune = ans.Addrs, ans.DataAddrs, ans.Session, ans.Tuning
 	g.in = make([]*inLink, g.tune.Channels)
+	if g.tune.Transport == transportTCP {
+		g.rawIn = make([]net.Conn, g.tune.Channels)
+		g.rawOut = make([]net.Conn, g.tune.Channels)
+	}
 	close(g.ready)
+	if g.tune.Transport == transportTCP {
+		g.spawn(g.acceptData)
+		if err := g.connectData(); err != nil {
+			return err
+		}
+	}
 	if err := g.connect(setup); err != nil {
 		return err
 	}
+	if g.tune.Transport == transportTCP {
+		select {
+		case <-g.rawAll:
+		case <-g.broken:
+			return g.faultErr("connecting the ring")
+		case <-setup.Done():
+			return &PeerError{Rank: g.prev, Addr: g.addrs[g.prev], Op: "connecting the ring",
+				Err: fmt.Errorf("did not open its data connections to rank %d within %v", g.rank, g.timeout)}
+		}
+	}
 	g.spawn(g.heartbeat)
 	g.spawn(g.watchdog)
-	g.logf("distributed: rank %d/%d joined in %v (listening on %s; next rank %d at %s; %d channels)",
-		g.rank, g.size, time.Since(start).Round(time.Millisecond), g.lis.Addr(), g.next, g.addrs[g.next], g.tune.Channels)
+	g.logf("distributed: rank %d/%d joined in %v (listening on %s; next rank %d at %s; %d %s channels)",
+		g.rank, g.size, time.Since(start).Round(time.Millisecond), g.lis.Addr(), g.next, g.addrs[g.next], g.tune.Channels, g.tune.Transport)
 	return nil
 }
 
@@ -768,6 +809,7 @@ func (g *ringGroup) teardown() {
 		conns := g.conns
 		g.mu.Unlock()
 		g.cancel()
+		g.closeRaw()
 		for _, cc := range conns {
 			_ = cc.Close()
 		}

@@ -128,7 +128,9 @@ func startWorkers(t *testing.T, n int, timeout time.Duration) []*worker {
 	return ws
 }
 
-func TestRingProcessFaults(t *testing.T) {
+func TestRingProcessFaults(t *testing.T) { bothTransports(t, testRingProcessFaults) }
+
+func testRingProcessFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts worker processes")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,9 @@ type sendItem struct {
 type recvItem struct {
 	want  int
 	apply func(f *inFrame) error
+	// raw consumes the payload of n bytes from a raw connection (tcp transport); scratch is
+	// the channel's reusable buffer.
+	raw func(r io.Reader, n int, scratch []byte) error
 }
 
 // run executes p: a sender goroutine and a receiver goroutine per channel. When every frame has
@@ -165,7 +169,13 @@ func (g *ringGroup) sendChannel(j int, seq uint64, p plan, cp *chanPlan, receive
 			}
 		}
 		h := frameHeader{kind: kindData, op: p.op, seq: seq, total: p.total, index: uint32(i), aux: p.aux}
-		if err := g.out[j].send(newOutFrame(h, s.payload())); err != nil {
+		var err error
+		if g.rawOut != nil {
+			err = sendRaw(g.rawOut[j], h, s.payload())
+		} else {
+			err = g.out[j].send(newOutFrame(h, s.payload()))
+		}
+		if err != nil {
 			g.suspect(g.next, err)
 			return errStopped
 		}
@@ -174,6 +184,9 @@ func (g *ringGroup) sendChannel(j int, seq uint64, p plan, cp *chanPlan, receive
 }
 
 func (g *ringGroup) recvChannel(j int, seq uint64, p plan, cp *chanPlan, received *atomic.Int64, kick chan<- struct{}, stop <-chan struct{}) error {
+	if g.rawIn != nil {
+		return g.recvRaw(j, seq, p, cp, received, kick)
+	}
 	q := &g.in[j].q
 	for i, r := range cp.recvs {
 		f := q.pop(stop)
@@ -193,6 +206,40 @@ func (g *ringGroup) recvChannel(j int, seq uint64, p plan, cp *chanPlan, receive
 		f.release()
 		if err != nil {
 			g.setFault(g.localFault(g.prev, err))
+			return errStopped
+		}
+		received.Store(int64(i + 1))
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// recvRaw is recvChannel on the tcp transport: frames are read from the connection as the
+// schedule needs them (a blocked read ends when a fault tears the group down).
+func (g *ringGroup) recvRaw(j int, seq uint64, p plan, cp *chanPlan, received *atomic.Int64, kick chan<- struct{}) error {
+	c := g.rawIn[j]
+	var scratch []byte
+	for i, r := range cp.recvs {
+		h, n, err := readRawHeader(c)
+		if err != nil {
+			g.suspect(g.prev, err)
+			return errStopped
+		}
+		if h.kind != kindData || h.op != p.op || h.seq != seq || h.index != uint32(i) || h.total != p.total || h.aux != p.aux || (r.want >= 0 && n != r.want) {
+			err := fmt.Errorf("rank %d sent %s #%d (frame %d, %d bytes of %d) where this rank expected %s #%d (frame %d, %d bytes of %d): "+
+				"the ranks called different collectives or passed buffers of different lengths",
+				g.prev, h.op, h.seq, h.index, n, h.total, p.op, seq, i, r.want, p.total)
+			g.setFault(g.localFault(g.prev, err))
+			return errStopped
+		}
+		if scratch == nil {
+			scratch = make([]byte, rawScratch)
+		}
+		if err := r.raw(c, n, scratch); err != nil {
+			g.suspect(g.prev, err)
 			return errStopped
 		}
 		received.Store(int64(i + 1))
@@ -228,6 +275,7 @@ func (g *ringGroup) allReducePlan(buf []float32, op Op) plan {
 		for _, t := range cs.recvs {
 			dst := buf[t.sp.lo:t.sp.hi]
 			var apply func(f *inFrame) error
+			var raw func(r io.Reader, n int, scratch []byte) error
 			if t.add {
 				final := t.final && op == Mean
 				apply = func(f *inFrame) error {
@@ -239,10 +287,20 @@ func (g *ringGroup) allReducePlan(buf []float32, op Op) plan {
 					}
 					return nil
 				}
+				raw = func(r io.Reader, n int, scratch []byte) error {
+					if err := rawAdd(r, dst, n, scratch); err != nil {
+						return err
+					}
+					if final {
+						vec.Scale(dst, inv)
+					}
+					return nil
+				}
 			} else {
 				apply = func(f *inFrame) error { f.copyTo(floatBytes(dst)); return nil }
+				raw = func(r io.Reader, n int, _ []byte) error { _, err := io.ReadFull(r, floatBytes(dst)); return err }
 			}
-			cp.recvs = append(cp.recvs, recvItem{want: 4 * t.sp.len(), apply: apply})
+			cp.recvs = append(cp.recvs, recvItem{want: 4 * t.sp.len(), apply: apply, raw: raw})
 		}
 	}
 	return p
@@ -262,7 +320,9 @@ func (g *ringGroup) broadcastPlan(buf []byte, root int) plan {
 		}
 		for _, t := range cs.recvs {
 			dst := buf[t.sp.lo:t.sp.hi]
-			cp.recvs = append(cp.recvs, recvItem{want: len(dst), apply: func(f *inFrame) error { f.copyTo(dst); return nil }})
+			cp.recvs = append(cp.recvs, recvItem{want: len(dst),
+				apply: func(f *inFrame) error { f.copyTo(dst); return nil },
+				raw:   func(r io.Reader, n int, _ []byte) error { _, err := io.ReadFull(r, dst); return err }})
 		}
 	}
 	return p
@@ -283,6 +343,14 @@ func (g *ringGroup) allGatherPlan(op opCode, vals [][]byte) plan {
 			}
 			vals[dst] = f.bytes()
 			return nil
+		}, raw: func(r io.Reader, n int, _ []byte) error {
+			if op == opBarrier && n != 0 {
+				return fmt.Errorf("barrier frame with %d bytes", n)
+			}
+			b := make([]byte, n)
+			_, err := io.ReadFull(r, b)
+			vals[dst] = b
+			return err
 		}})
 	}
 	return p

@@ -13,6 +13,16 @@ import (
 	"time"
 )
 
+// bothTransports runs a test with the chunks on gRPC streams and on raw TCP connections.
+func bothTransports(t *testing.T, test func(t *testing.T)) {
+	for _, tr := range []string{transportGRPC, transportTCP} {
+		t.Run(tr, func(t *testing.T) {
+			t.Setenv("HFTRAIN_RING_TRANSPORT", tr)
+			test(t)
+		})
+	}
+}
+
 // freePort returns a TCP port that was free a moment ago.
 func freePort(t testing.TB) int {
 	t.Helper()
@@ -94,7 +104,9 @@ func noErrors(t *testing.T, errs []error) {
 // TestRingAllReduce checks sums and means on every rank: exact where every order gives the same
 // value (small integers), bit-identical across ranks and across runs for random floats, and
 // within float32 rounding of a float64 reference.
-func TestRingAllReduce(t *testing.T) {
+func TestRingAllReduce(t *testing.T) { bothTransports(t, testRingAllReduce) }
+
+func testRingAllReduce(t *testing.T) {
 	t.Setenv("HFTRAIN_RING_CHUNK_KB", "4") // many chunks per segment even for small buffers
 	for _, tc := range []struct {
 		ranks, length, channels int
@@ -161,6 +173,10 @@ func TestRingAllReduce(t *testing.T) {
 }
 
 func TestRingBroadcastAllGatherBarrier(t *testing.T) {
+	bothTransports(t, testRingBroadcastAllGatherBarrier)
+}
+
+func testRingBroadcastAllGatherBarrier(t *testing.T) {
 	t.Setenv("HFTRAIN_RING_CHUNK_KB", "4")
 	groups := mustJoin(t, 3)
 	const n = 50_000
@@ -202,7 +218,9 @@ func TestRingBroadcastAllGatherBarrier(t *testing.T) {
 }
 
 // TestRingMismatchedCollectives: ranks that pass different lengths fail, not mix data.
-func TestRingMismatchedCollectives(t *testing.T) {
+func TestRingMismatchedCollectives(t *testing.T) { bothTransports(t, testRingMismatchedCollectives) }
+
+func testRingMismatchedCollectives(t *testing.T) {
 	groups := mustJoin(t, 2)
 	errs := each(groups, func(r int, g Group) error {
 		return g.AllReduce(context.Background(), make([]float32, 10+r), Sum)
@@ -255,7 +273,9 @@ func TestRendezvousTimeouts(t *testing.T) {
 
 // TestRingPeerCrash: a rank whose sockets vanish (as on kill -9) makes every other rank fail
 // with an error naming it, well within the timeout.
-func TestRingPeerCrash(t *testing.T) {
+func TestRingPeerCrash(t *testing.T) { bothTransports(t, testRingPeerCrash) }
+
+func testRingPeerCrash(t *testing.T) {
 	groups, errs := joinAll(t, 4, 5*time.Second, nil)
 	noErrors(t, errs)
 	defer closeAll(groups)
@@ -283,7 +303,9 @@ func TestRingPeerCrash(t *testing.T) {
 }
 
 // TestRingCancel: a rank whose context ends mid-collective fails the others, naming it.
-func TestRingCancel(t *testing.T) {
+func TestRingCancel(t *testing.T) { bothTransports(t, testRingCancel) }
+
+func testRingCancel(t *testing.T) {
 	groups := mustJoin(t, 3)
 	errs := each(groups, func(r int, g Group) error {
 		ctx := context.Background()
@@ -306,7 +328,9 @@ func TestRingCancel(t *testing.T) {
 
 // TestRingCloseAtDifferentTimes: ranks that close one after another, with the others idle, see
 // no error; collectives after Close fail with ErrClosed.
-func TestRingCloseAtDifferentTimes(t *testing.T) {
+func TestRingCloseAtDifferentTimes(t *testing.T) { bothTransports(t, testRingCloseAtDifferentTimes) }
+
+func testRingCloseAtDifferentTimes(t *testing.T) {
 	groups, errs := joinAll(t, 3, 2*time.Second, nil)
 	noErrors(t, errs)
 	noErrors(t, each(groups, func(r int, g Group) error { return g.Barrier(context.Background()) }))
@@ -361,7 +385,9 @@ func joinLogged(t *testing.T, n int, timeout time.Duration) ([]Group, []*logSink
 
 // TestRingCloseIsNotAFault: a rank that closes while the others are idle is not reported as
 // dead; their next collective fails at once, naming it as having closed the group.
-func TestRingCloseIsNotAFault(t *testing.T) {
+func TestRingCloseIsNotAFault(t *testing.T) { bothTransports(t, testRingCloseIsNotAFault) }
+
+func testRingCloseIsNotAFault(t *testing.T) {
 	groups, logs := joinLogged(t, 3, 5*time.Second)
 	noErrors(t, each(groups, func(r int, g Group) error { return g.Barrier(context.Background()) }))
 	if err := groups[0].Close(); err != nil {
@@ -386,7 +412,9 @@ func TestRingCloseIsNotAFault(t *testing.T) {
 
 // TestRingCloseDuringCollective: a rank that closes while its peer waits for it in a collective
 // fails the peer at once (not after the heartbeat timeout), naming it.
-func TestRingCloseDuringCollective(t *testing.T) {
+func TestRingCloseDuringCollective(t *testing.T) { bothTransports(t, testRingCloseDuringCollective) }
+
+func testRingCloseDuringCollective(t *testing.T) {
 	groups, _ := joinLogged(t, 2, 10*time.Second)
 	done := make(chan error, 1)
 	start := time.Now()

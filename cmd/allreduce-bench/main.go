@@ -5,7 +5,8 @@
 //	allreduce-bench [-mode all|hftrain|gloo|tcp] [-sizes 1,16,64,256] [-iters N] [-warmup W]
 //	                [-gomaxprocs P] [-cpuprofile FILE] [-json]
 //
-// Sizes are MiB of float32. For every size the modes run interleaved (hftrain, gloo, tcp), each
+// Sizes are MiB of float32. For every size the modes run interleaved (hftrain: the ring with its
+// default raw-TCP data plane; hftrain-grpc: its chunks on gRPC streams; gloo; tcp), each
 // as a fresh pair of processes: this binary re-executes itself as rank 0 and rank 1 (RANK,
 // WORLD_SIZE, MASTER_ADDR, MASTER_PORT on a free port), or runs scripts/bench/allreduce_gloo.py
 // with /usr/bin/python3 for gloo. Rank 0 prints one JSON line per size; the parent collects them
@@ -164,12 +165,12 @@ func parseSizes(s string) ([]int64, error) {
 
 func parseModes(s string) ([]string, error) {
 	if s == "all" {
-		return []string{"hftrain", "gloo", "tcp"}, nil
+		return []string{"hftrain", "hftrain-grpc", "gloo", "tcp"}, nil
 	}
 	var out []string
 	for _, m := range strings.Split(s, ",") {
-		if m != "hftrain" && m != "gloo" && m != "tcp" {
-			return nil, fmt.Errorf("-mode: %q is not all, hftrain, gloo or tcp", m)
+		if m != "hftrain" && m != "hftrain-grpc" && m != "gloo" && m != "tcp" {
+			return nil, fmt.Errorf("-mode: %q is not all, hftrain, hftrain-grpc, gloo or tcp", m)
 		}
 		out = append(out, m)
 	}
@@ -255,6 +256,9 @@ func runPair(ctx context.Context, o options, role string, size int64, iters int,
 			fmt.Sprintf("%s=%d", envBytes, size), fmt.Sprintf("%s=%d", envIters, iters), fmt.Sprintf("%s=%d", envWarmup, o.warmup))
 		if o.gomaxprocs > 0 {
 			c.Env = append(c.Env, fmt.Sprintf("GOMAXPROCS=%d", o.gomaxprocs))
+		}
+		if role == "hftrain-grpc" { // the ring with its chunks on gRPC streams rather than raw TCP
+			c.Env = append(c.Env, "HFTRAIN_RING_TRANSPORT=grpc")
 		}
 		if r == 0 {
 			c.Stdout = &stdout
@@ -344,7 +348,11 @@ func printTable(w io.Writer, o options, res []result) {
 	tune := ""
 	for _, r := range res {
 		if r.Impl == "hftrain" {
-			tune = fmt.Sprintf(", hftrain: %d channels, %d KiB chunks, GOMAXPROCS %d", r.Channels, r.ChunkKB, r.Threads)
+			tr := os.Getenv("HFTRAIN_RING_TRANSPORT")
+			if tr == "" {
+				tr = "tcp"
+			}
+			tune = fmt.Sprintf(", hftrain: chunks on %s (hftrain-grpc: on gRPC streams), %d channels, %d KiB chunks, GOMAXPROCS %d", tr, r.Channels, r.ChunkKB, r.Threads)
 			break
 		}
 	}
@@ -356,6 +364,9 @@ func printTable(w io.Writer, o options, res []result) {
 	}
 	if slices.Contains(o.modes, "hftrain") && slices.Contains(o.modes, "gloo") {
 		hdr += "hftrain/gloo\t"
+	}
+	if slices.Contains(o.modes, "hftrain-grpc") && slices.Contains(o.modes, "gloo") {
+		hdr += "hftrain-grpc/gloo\t"
 	}
 	if slices.Contains(o.modes, "hftrain") && slices.Contains(o.modes, "tcp") {
 		hdr += "hftrain/tcp\t"
@@ -389,6 +400,9 @@ func printTable(w io.Writer, o options, res []result) {
 		}
 		if slices.Contains(o.modes, "hftrain") && slices.Contains(o.modes, "gloo") {
 			line += ratio("hftrain", "gloo")
+		}
+		if slices.Contains(o.modes, "hftrain-grpc") && slices.Contains(o.modes, "gloo") {
+			line += ratio("hftrain-grpc", "gloo")
 		}
 		if slices.Contains(o.modes, "hftrain") && slices.Contains(o.modes, "tcp") {
 			line += ratio("hftrain", "tcp")
@@ -444,8 +458,9 @@ func workerMain(role string) error {
 	}
 	var r result
 	switch role {
-	case "hftrain":
+	case "hftrain", "hftrain-grpc":
 		r, err = hftrainWorker(w)
+		r.Impl = role
 	case "tcp":
 		r, err = tcpWorker(w)
 	default:

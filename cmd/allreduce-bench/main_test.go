@@ -97,7 +97,7 @@ func TestParse(t *testing.T) {
 	if _, err := parseSizes("1,x"); err == nil {
 		t.Error("parseSizes accepted x")
 	}
-	if m, err := parseModes("all"); err != nil || len(m) != 3 {
+	if m, err := parseModes("all"); err != nil || len(m) != 4 {
 		t.Errorf("parseModes(all): %v %v", m, err)
 	}
 	if _, err := parseModes("nccl"); err == nil {
