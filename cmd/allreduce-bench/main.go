@@ -2,7 +2,7 @@
 // processes on 127.0.0.1, next to PyTorch's gloo backend and a raw loopback TCP exchange (the
 // ceiling), in the same run:
 //
-//	allreduce-bench [-mode all|hftrain|gloo|tcp] [-sizes 1,16,64,256] [-iters N] [-warmup W]
+//	allreduce-bench [-mode all|hftrain|hftrain-grpc|gloo|tcp] [-sizes 1,16,64,256] [-iters N] [-warmup W]
 //	                [-gomaxprocs P] [-cpuprofile FILE] [-json]
 //
 // Sizes are MiB of float32. For every size the modes run interleaved (hftrain: the ring with its
