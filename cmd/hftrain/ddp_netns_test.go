@@ -55,7 +55,7 @@ func netnsPair(t *testing.T) (ns [2]string, addr [2]string) {
 	}
 	for i, s := range steps {
 		if err := ip(s...); err != nil {
-			t.Fatal(err)
+			t.Skipf("skipping: cannot set up the namespaces' veth pair here: %v", err)
 		}
 		if i == 0 {
 			t.Cleanup(func() { _ = ip("netns", "del", ns[1]) }) // deleting a namespace deletes its veth end
