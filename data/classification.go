@@ -28,7 +28,8 @@ type Spec struct {
 	// ready "input_ids" if the table has them, else "text", else
 	// "sentence1"+"sentence2", else "sentence".
 	TextColumns []string
-	// LabelColumn defaults to "label", then "labels".
+	// LabelColumn defaults to "label", then "labels"; "label" (label_column_name's default)
+	// also finds a "labels" column when the table has no "label", as transformers takes either.
 	LabelColumn string
 	// ProblemType is "" (infer from the label column), SingleLabel,
 	// MultiLabel or Regression.
@@ -168,6 +169,9 @@ func buildClassification(ctx context.Context, t *Table, enc Encoder, spec Spec) 
 }
 
 func findLabelColumn(t *Table, name string) (Column, error) {
+	if name == "label" && !t.Has("label") && t.Has("labels") {
+		name = "labels" // transformers' collators and Trainer take either name
+	}
 	if name != "" {
 		c, err := t.Column(name)
 		if err != nil {

@@ -470,3 +470,22 @@ func TestBuildInputs(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestLabelsColumnUnderDefaultName: label_column_name's default "label" finds a "labels" column
+// when there is no "label" (as transformers' collators take either); an explicit other name
+// does not fall back.
+func TestLabelsColumnUnderDefaultName(t *testing.T) {
+	rows := []string{`{"text":"a","labels":"pos"}`, `{"text":"b","labels":"neg"}`}
+	for _, name := range []string{"", "label"} {
+		d, err := BuildClassification(context.Background(), jsonlTable(t, rows...), newFake(false), Spec{LabelColumn: name})
+		if err != nil {
+			t.Fatalf("LabelColumn %q: %v", name, err)
+		}
+		if d.NumLabels != 2 || d.Examples[0].Label == d.Examples[1].Label {
+			t.Errorf("LabelColumn %q: labels %v, examples %+v", name, d.Labels, d.Examples)
+		}
+	}
+	if _, err := BuildClassification(context.Background(), jsonlTable(t, rows...), newFake(false), Spec{LabelColumn: "target"}); err == nil || !strings.Contains(err.Error(), `"target"`) {
+		t.Errorf("LabelColumn target: %v", err)
+	}
+}

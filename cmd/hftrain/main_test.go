@@ -172,3 +172,28 @@ func TestTokenizeCommand(t *testing.T) {
 		t.Errorf("--no-special-tokens: got %s", out.String())
 	}
 }
+
+// TestMaxSeqLengthClampedToModel: a max_seq_length above the model's positions is clamped with a
+// warning, as run_classification.py does, and the rows are tokenized to the clamped length.
+func TestMaxSeqLengthClampedToModel(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "")
+	// Rows of about 100 tokens, under a "labels" column (accepted for label_column_name's default).
+	var b strings.Builder
+	for i := range 16 {
+		w := []string{"good", "bad"}[i%2]
+		fmt.Fprintf(&b, `{"text": "%s", "labels": %q}`+"\n", strings.Repeat(w+" movie ", 50), map[string]string{"good": "pos", "bad": "neg"}[w])
+	}
+	long := filepath.Join(dir, "long.jsonl")
+	if err := os.WriteFile(long, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	args := []string{"--config", cfg, "--set", "train_file=" + long, "--set", "max_seq_length=128", "--set", "num_train_epochs=1", "--set", "eval_strategy=no"}
+	if err := run(context.Background(), args, nil, &stderr, &stderr); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warning: max_seq_length 128 is longer than the model allows (64 positions); using max_seq_length=64") {
+		t.Errorf("no clamping warning:\n%s", stderr.String())
+	}
+}

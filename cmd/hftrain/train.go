@@ -241,53 +241,16 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.trainName, err)
 	}
-	spec := data.Spec{
-		TextColumns:  cfg.TextColumns(),
-		LabelColumn:  d.LabelColumnName,
-		MaxSeqLength: d.MaxSeqLength,
+	// build tokenizes the training and validation sets at maxLen and aligns their labels with
+	// the model's; it runs again when the model turns out to have fewer positions.
+	var train, eval *data.Dataset
+	build := func(maxLen int) error {
+		var err error
+		train, eval, err = buildSets(ctx, cfg, j, src, trainTable, maxLen, resumeDir, logf)
+		return err
 	}
-	var enc data.Encoder
-	if j.tok != nil {
-		enc = j.tok.WithoutPadding().WithTruncation(d.MaxSeqLength)
-	} else if len(spec.TextColumns) > 0 || !trainTable.Has("input_ids") {
-		return nil, fmt.Errorf("%s has text to tokenize but no tokenizer was found: set tokenizer_name, or put tokenizer.json in model_name_or_path", src.trainName)
-	}
-	train, err := data.BuildClassification(ctx, trainTable, enc, spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", src.trainName, err)
-	}
-	if d.MaxTrainSamples > 0 && d.MaxTrainSamples < len(train.Examples) {
-		train.Examples = train.Examples[:d.MaxTrainSamples]
-	}
-	var eval *data.Dataset
-	switch {
-	case src.eval != nil:
-		vt, err := data.ReadFiles(ctx, src.eval...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src.evalName, err)
-		}
-		eval, err = data.BuildClassificationWithLabels(ctx, vt, enc, spec, train.Labels)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src.evalName, err)
-		}
-	case d.ValidationSplitPercentage > 0:
-		train, eval = data.SplitValidation(train, d.ValidationSplitPercentage, uint64(cfg.Training.DataSeedOrSeed()))
-		logf("validation: %d%% of the training data held out (%d rows)", d.ValidationSplitPercentage, len(eval.Examples))
-	}
-	if eval != nil && d.MaxEvalSamples > 0 && d.MaxEvalSamples < len(eval.Examples) {
-		eval.Examples = eval.Examples[:d.MaxEvalSamples]
-	}
-
-	// A pretrained head keeps its label order when the dataset has the same label names, as
-	// run_classification.py does (label_to_id from the model's label2id).
-	labelsFrom := m.ModelNameOrPath
-	if resumeDir != "" {
-		labelsFrom = resumeDir
-	}
-	if labelsFrom != "" {
-		if err := alignLabels(labelsFrom, train, eval, logf); err != nil {
-			return nil, err
-		}
+	if err := build(d.MaxSeqLength); err != nil {
+		return nil, err
 	}
 	id2label := map[int]string{}
 	for i, l := range train.Labels {
@@ -323,7 +286,14 @@ func prepare(ctx context.Context, cfg *config.Config, resumeDir string, logf fun
 	}
 	j.maxSeqLength = d.MaxSeqLength
 	if info.MaxPositions > 0 && j.maxSeqLength > info.MaxPositions {
-		return nil, fmt.Errorf("max_seq_length %d is longer than the model allows (%d positions)", d.MaxSeqLength, info.MaxPositions)
+		// As run_classification.py does: warn and use the model's maximum.
+		logf("warning: max_seq_length %d is longer than the model allows (%d positions); using max_seq_length=%d",
+			d.MaxSeqLength, info.MaxPositions, info.MaxPositions)
+		j.maxSeqLength = info.MaxPositions
+		if err := build(j.maxSeqLength); err != nil {
+			model.Close()
+			return nil, err
+		}
 	}
 	logf("data: %d training rows, %d validation rows, %d labels %v (%s)",
 		len(train.Examples), lenExamples(eval), train.NumLabels, train.Labels, train.ProblemType)
@@ -684,4 +654,59 @@ func alignLabels(modelDir string, train, eval *data.Dataset, logf func(string, .
 	}
 	logf("labels: using the model's order %v", modelLabels)
 	return nil
+}
+
+// buildSets tokenizes the training and validation sets at maxLen tokens and aligns their label
+// order with the pretrained model's (or the checkpoint's).
+func buildSets(ctx context.Context, cfg *config.Config, j *job, src *dataSource, trainTable *data.Table, maxLen int, resumeDir string, logf func(string, ...any)) (*data.Dataset, *data.Dataset, error) {
+	m, d := cfg.Model, cfg.Data
+	spec := data.Spec{
+		TextColumns:  cfg.TextColumns(),
+		LabelColumn:  d.LabelColumnName,
+		MaxSeqLength: maxLen,
+	}
+	var enc data.Encoder
+	if j.tok != nil {
+		enc = j.tok.WithoutPadding().WithTruncation(maxLen)
+	} else if len(spec.TextColumns) > 0 || !trainTable.Has("input_ids") {
+		return nil, nil, fmt.Errorf("%s has text to tokenize but no tokenizer was found: set tokenizer_name, or put tokenizer.json in model_name_or_path", src.trainName)
+	}
+	train, err := data.BuildClassification(ctx, trainTable, enc, spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", src.trainName, err)
+	}
+	if d.MaxTrainSamples > 0 && d.MaxTrainSamples < len(train.Examples) {
+		train.Examples = train.Examples[:d.MaxTrainSamples]
+	}
+	var eval *data.Dataset
+	switch {
+	case src.eval != nil:
+		vt, err := data.ReadFiles(ctx, src.eval...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.evalName, err)
+		}
+		eval, err = data.BuildClassificationWithLabels(ctx, vt, enc, spec, train.Labels)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", src.evalName, err)
+		}
+	case d.ValidationSplitPercentage > 0:
+		train, eval = data.SplitValidation(train, d.ValidationSplitPercentage, uint64(cfg.Training.DataSeedOrSeed()))
+		logf("validation: %d%% of the training data held out (%d rows)", d.ValidationSplitPercentage, len(eval.Examples))
+	}
+	if eval != nil && d.MaxEvalSamples > 0 && d.MaxEvalSamples < len(eval.Examples) {
+		eval.Examples = eval.Examples[:d.MaxEvalSamples]
+	}
+
+	// A pretrained head keeps its label order when the dataset has the same label names, as
+	// run_classification.py does (label_to_id from the model's label2id).
+	labelsFrom := m.ModelNameOrPath
+	if resumeDir != "" {
+		labelsFrom = resumeDir
+	}
+	if labelsFrom != "" {
+		if err := alignLabels(labelsFrom, train, eval, logf); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, eval, nil
 }
