@@ -27,6 +27,7 @@ Usage:
   hftrain launch --nproc-per-node N [--nnodes M --node-rank R --master-addr A --master-port P]
                  [--max-restarts K] -- --config FILE [--set ...]   data-parallel training, as torchrun
   hftrain predict --model DIR --data FILE [--output FILE]
+  hftrain pipeline sentiment-analysis --model DIR [--top-k K] ["text" ...]   as transformers' pipeline()
   hftrain tokenize --tokenizer FILE [--no-special-tokens] [--pairs]  (text lines on stdin)
   hftrain bench [--batch-size 32 --seq-len 128 --steps 5]   time training steps (make bench)
   hftrain download REPO_ID [--repo-type dataset] [--revision R] [--include GLOB]   print the snapshot path
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return trainCmd(ctx, rest, stderr)
 	case "predict":
 		return predictCmd(ctx, rest, stdout, stderr)
+	case "pipeline":
+		return pipelineCmd(ctx, rest, stdin, stdout, stderr)
 	case "tokenize":
 		return tokenizeCmd(ctx, rest, stdin, stdout, stderr)
 	case "push":
@@ -89,7 +92,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (train, launch, predict, tokenize, download, push, login, bench, version)", cmd)
+	return fmt.Errorf("unknown command %q (train, launch, predict, pipeline, tokenize, download, push, login, bench, version)", cmd)
 }
 
 func version() string { return "0.1.0-dev" }
