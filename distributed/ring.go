@@ -900,5 +900,5 @@ func (g *ringGroup) ensureGood(op string) error {
 	return nil
 }
 
-// defaultTuningHint is consulted only by rank 0, in the rendezvous.
+// rank0Tuning is the tuning rank 0 hands every rank in the rendezvous, from its environment.
 func rank0Tuning() (tuning, error) { return tuningFromEnv(os.Getenv) }

@@ -194,20 +194,13 @@ func (c *textClassifier) classify(ctx context.Context, texts []string) ([][]labe
 		}
 		ds.Examples[i] = data.Example{InputIDs: toInt32(e.IDs), AttentionMask: toInt32(e.AttentionMask), TokenTypeIDs: toInt32(e.TypeIDs)}
 	}
-	b, err := data.NewBatcher(ds, data.BatchOptions{BatchSize: max(1, c.batch), PadID: int32(max(c.info.PadTokenID, 0)), Buckets: data.DefaultBuckets(max(ds.MaxLen(), 1))})
+	logits, err := forwardLogits(ctx, c.model, ds, c.batch)
 	if err != nil {
 		return nil, err
 	}
-	n := c.info.NumLabels
 	out := make([][]labelScore, len(texts))
-	for _, batch := range b.Epoch(0) {
-		res, err := c.model.Forward(ctx, &models.Batch{Size: batch.Size, SeqLen: batch.SeqLen, InputIDs: batch.InputIDs, AttentionMask: batch.AttentionMask, TokenTypeIDs: batch.TokenTypeIDs})
-		if err != nil {
-			return nil, err
-		}
-		for r, idx := range batch.Indices {
-			out[idx] = c.scores(res.Logits[r*n : (r+1)*n])
-		}
+	for i, l := range logits {
+		out[i] = c.scores(l)
 	}
 	return out, nil
 }

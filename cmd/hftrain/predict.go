@@ -61,21 +61,9 @@ func predictCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("predict: %s: %w", *dataPath, err)
 	}
-	pad := int32(max(info.PadTokenID, 0))
-	b, err := data.NewBatcher(ds, data.BatchOptions{BatchSize: *batchSize, PadID: pad, Buckets: data.DefaultBuckets(max(ds.MaxLen(), 1))})
+	logits, err := forwardLogits(ctx, m, ds, *batchSize)
 	if err != nil {
 		return err
-	}
-	logits := make([][]float32, len(ds.Examples))
-	for _, batch := range b.Epoch(0) {
-		batch.Labels, batch.FloatLabels = nil, nil
-		out, err := m.Forward(ctx, &models.Batch{Size: batch.Size, SeqLen: batch.SeqLen, InputIDs: batch.InputIDs, AttentionMask: batch.AttentionMask, TokenTypeIDs: batch.TokenTypeIDs})
-		if err != nil {
-			return err
-		}
-		for r, idx := range batch.Indices {
-			logits[idx] = out.Logits[r*info.NumLabels : (r+1)*info.NumLabels]
-		}
 	}
 	w := stdout
 	if *output != "" {
@@ -100,6 +88,26 @@ func predictCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "predict: wrote %d predictions to %s\n", len(logits), *output)
 	}
 	return nil
+}
+
+// forwardLogits runs m over every example in batches and returns each example's logits, in order.
+func forwardLogits(ctx context.Context, m models.Model, ds *data.Dataset, batchSize int) ([][]float32, error) {
+	info := m.Info()
+	b, err := data.NewBatcher(ds, data.BatchOptions{BatchSize: max(1, batchSize), PadID: int32(max(info.PadTokenID, 0)), Buckets: data.DefaultBuckets(max(ds.MaxLen(), 1))})
+	if err != nil {
+		return nil, err
+	}
+	logits := make([][]float32, len(ds.Examples))
+	for _, batch := range b.Epoch(0) {
+		out, err := m.Forward(ctx, &models.Batch{Size: batch.Size, SeqLen: batch.SeqLen, InputIDs: batch.InputIDs, AttentionMask: batch.AttentionMask, TokenTypeIDs: batch.TokenTypeIDs})
+		if err != nil {
+			return nil, err
+		}
+		for r, idx := range batch.Indices {
+			logits[idx] = out.Logits[r*info.NumLabels : (r+1)*info.NumLabels]
+		}
+	}
+	return logits, nil
 }
 
 func describe(info models.Info, logits []float32) prediction {
